@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+
+/** Where a command writes; tests pass their own. */
+export interface CliIo {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+export const processIo: CliIo = {
+  out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
+  err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),
+};
+
+/** Exit codes: 0 success, 1 the input is invalid, 2 the command was called wrongly. */
+export type ExitCode = 0 | 1 | 2;
+
+export type FileRead = { ok: true; text: string } | { ok: false; message: string };
+
+export function readTextFile(path: string): FileRead {
+  try {
+    return { ok: true, text: readFileSync(path, 'utf8') };
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : (error as Error).message;
+    return { ok: false, message: `${path}: ${reason}` };
+  }
+}

@@ -1,0 +1,89 @@
+import { createHash } from 'node:crypto';
+import { base58Encode } from './base58.js';
+import { canonicalJson } from './canonical-json.js';
+import { CORE_TYPE_IDS, SCALAR_TYPE_IDS } from './core-type-ids.js';
+import type { JsonObject, JsonValue } from './json.js';
+import { isJsonObject } from './json.js';
+
+/** `base58btc(sha256(utf8(canonical JSON)))`: the hash at the bottom of every BlueId. */
+export function hashJson(value: JsonValue): string {
+  const digest = createHash('sha256').update(canonicalJson(value), 'utf8').digest();
+  return base58Encode(digest);
+}
+
+const EMPTY_LIST_ID = hashJson({ $list: 'empty' });
+
+/**
+ * The BlueId of a node (DESIGN.md §3.2; the algorithm of blue-js 4.x). Nulls and objects that
+ * become empty are removed first; empty lists are kept. Type names are not resolved here:
+ * callers that want aliases hashed as their BlueIds replace them beforehand.
+ */
+export function blueId(node: JsonValue): string {
+  const cleaned = clean(node);
+  return idOf(cleaned === undefined ? {} : cleaned);
+}
+
+function clean(value: JsonValue): JsonValue | undefined {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) {
+    const items: JsonValue[] = [];
+    for (const item of value) {
+      const cleaned = clean(item);
+      if (cleaned !== undefined) items.push(cleaned);
+    }
+    return items;
+  }
+  if (!isJsonObject(value)) return value;
+  const out: JsonObject = {};
+  let empty = true;
+  for (const key of Object.keys(value)) {
+    const cleaned = clean(value[key] as JsonValue);
+    if (cleaned === undefined) continue;
+    out[key] = cleaned;
+    empty = false;
+  }
+  return empty ? undefined : out;
+}
+
+function idOf(value: JsonValue): string {
+  if (Array.isArray(value)) return listId(value);
+  if (!isJsonObject(value)) return hashJson(value);
+  const keys = Object.keys(value);
+  if (keys.length === 1) {
+    const only = keys[0] as string;
+    if (only === 'blueId' && typeof value.blueId === 'string') return value.blueId;
+    if (only === 'value') return idOf(value.value as JsonValue);
+    if (only === 'items' && Array.isArray(value.items)) return listId(value.items);
+  }
+  if (keys.length === 2 && 'type' in value) {
+    const typeId = referencedId(value.type);
+    if ('value' in value && typeId !== undefined && SCALAR_TYPE_IDS.has(typeId)) {
+      return idOf(value.value as JsonValue);
+    }
+    if ('items' in value && typeId === CORE_TYPE_IDS.List && Array.isArray(value.items)) {
+      return listId(value.items);
+    }
+  }
+  const helper: JsonObject = {};
+  for (const key of keys) {
+    const child = value[key] as JsonValue;
+    if (key === 'name' || key === 'description' || key === 'value') helper[key] = child;
+    else helper[key] = { blueId: idOf(child) };
+  }
+  return hashJson(helper);
+}
+
+function listId(items: readonly JsonValue[]): string {
+  let acc = EMPTY_LIST_ID;
+  for (const item of items) {
+    acc = hashJson({ $listCons: { prev: { blueId: acc }, elem: { blueId: idOf(item) } } });
+  }
+  return acc;
+}
+
+function referencedId(type: JsonValue | undefined): string | undefined {
+  if (isJsonObject(type) && Object.keys(type).length === 1 && typeof type.blueId === 'string') {
+    return type.blueId;
+  }
+  return undefined;
+}

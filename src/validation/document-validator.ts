@@ -1,0 +1,275 @@
+import { Ajv } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import * as ajvFormats from 'ajv-formats';
+import type { Problem } from '../errors/problem.js';
+import type { JsonObject, JsonValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
+import { escapeSegment, getAtPointer } from '../model/json-pointer.js';
+import type { SourceMap } from '../model/load-yaml.js';
+import { checkAnatomy, fieldKeys, locate, simplify } from '../model/node.js';
+import { schemaUrn, typeSchema } from '../types/json-schema.js';
+import type { FieldSpec } from '../types/type-definition.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+
+// ajv-formats is CommonJS; under NodeNext its callable export sits on `.default`.
+const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
+
+interface Expectation {
+  typeId?: string;
+  spec?: FieldSpec;
+}
+
+/**
+ * Validates documents against the type library: node anatomy, each typed node against its
+ * type's JSON Schema (compiled once per type), narrowing of declared types, and every
+ * contract against its contract type. Problems name the JSON pointer and, given a source
+ * map, the YAML line:col.
+ */
+export class DocumentValidator {
+  private readonly ajv: Ajv;
+  private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly contractTypeId: string | undefined;
+
+  constructor(private readonly registry: TypeRegistry) {
+    this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    addFormats(this.ajv);
+    for (const definition of registry.list()) {
+      const schema = typeSchema(registry, registry.resolve(definition.id), schemaUrn);
+      this.ajv.addSchema({ ...schema, $id: schemaUrn(definition.id) });
+    }
+    this.contractTypeId = registry.lookup('Core/Contract')?.id;
+  }
+
+  /** All problems of a document; an empty list means valid. */
+  validate(document: JsonValue, positions?: SourceMap): Problem[] {
+    const problems = checkAnatomy(document);
+    if (problems.length === 0) this.walk(document, {}, '', true, problems);
+    return dedupe(problems).map((problem) => ({
+      ...problem,
+      ...(positions && problem.pointer !== undefined
+        ? { position: locate(document, problem.pointer, positions) ?? { line: 1, col: 1 } }
+        : {}),
+    }));
+  }
+
+  /** Validates one value against one type (e.g. an operation request), without positions. */
+  validateAs(value: JsonValue, typeId: string): Problem[] {
+    const problems: Problem[] = [];
+    this.walk(value, { typeId }, '', true, problems);
+    return dedupe(problems);
+  }
+
+  private walk(
+    raw: JsonValue,
+    expected: Expectation,
+    pointer: string,
+    force: boolean,
+    problems: Problem[],
+  ): void {
+    if (Array.isArray(raw)) {
+      const itemTypeId = expected.spec?.itemTypeId;
+      raw.forEach((item, index) =>
+        this.walk(
+          item,
+          itemTypeId ? { typeId: itemTypeId } : {},
+          `${pointer}/${index}`,
+          false,
+          problems,
+        ),
+      );
+      return;
+    }
+    if (!isJsonObject(raw)) {
+      if (force && expected.typeId !== undefined)
+        this.runSchema(expected.typeId, raw, pointer, problems);
+      return;
+    }
+    const typeId = this.declaredType(raw, expected, pointer, problems);
+    if (typeId === null) return;
+    if (typeId !== undefined && (force || typeId !== expected.typeId))
+      this.runSchema(typeId, raw, pointer, problems);
+    const fields = this.fieldsOf(typeId, expected.spec);
+    for (const key of fieldKeys(raw)) {
+      const spec = fields[key];
+      this.walk(
+        raw[key] as JsonValue,
+        spec ? { ...(spec.typeId ? { typeId: spec.typeId } : {}), spec } : {},
+        `${pointer}/${escapeSegment(key)}`,
+        false,
+        problems,
+      );
+    }
+    if (Array.isArray(raw.items)) {
+      this.walk(raw.items, expected, `${pointer}/items`, false, problems);
+    }
+    if (isJsonObject(raw.contracts))
+      this.walkContracts(raw.contracts, typeId, `${pointer}/contracts`, problems);
+  }
+
+  /** The node's effective type id; null when its declared type is unknown or not allowed here. */
+  private declaredType(
+    raw: JsonObject,
+    expected: Expectation,
+    pointer: string,
+    problems: Problem[],
+  ): string | undefined | null {
+    if (raw.type === undefined || raw.type === null) return expected.typeId;
+    const declared = this.registry.resolveRef(raw.type);
+    if (declared === undefined) {
+      problems.push({
+        code: 'unknown_type',
+        message: `unknown type ${describeRef(raw.type)}`,
+        pointer: `${pointer}/type`,
+      });
+      return null;
+    }
+    if (expected.typeId !== undefined && !this.registry.isSubtype(declared, expected.typeId)) {
+      problems.push({
+        code: 'validation_failed',
+        message: `type ${this.registry.nameOf(declared)} is not a ${this.registry.nameOf(expected.typeId)}`,
+        pointer: `${pointer}/type`,
+      });
+      return null;
+    }
+    return declared;
+  }
+
+  private fieldsOf(
+    typeId: string | undefined,
+    spec: FieldSpec | undefined,
+  ): Record<string, FieldSpec> {
+    const fromType = typeId ? this.registry.resolve(typeId).spec.fields : {};
+    return spec && Object.keys(spec.fields).length > 0 ? { ...fromType, ...spec.fields } : fromType;
+  }
+
+  private walkContracts(
+    contracts: JsonObject,
+    typeId: string | undefined,
+    pointer: string,
+    problems: Problem[],
+  ): void {
+    const declared = typeId ? this.registry.resolve(typeId).contracts : {};
+    for (const [key, entry] of Object.entries(contracts)) {
+      const entryPointer = `${pointer}/${escapeSegment(key)}`;
+      const inherited = declared[key]?.typeId;
+      if (!isJsonObject(entry)) {
+        problems.push({
+          code: 'validation_failed',
+          message: `contract '${key}' must be a map with a type`,
+          pointer: entryPointer,
+        });
+        continue;
+      }
+      if (entry.type === undefined && inherited === undefined) {
+        problems.push({
+          code: 'validation_failed',
+          message: `contract '${key}' needs a type`,
+          pointer: entryPointer,
+        });
+        continue;
+      }
+      const expectedType = inherited ?? this.contractTypeId;
+      this.walk(entry, expectedType ? { typeId: expectedType } : {}, entryPointer, true, problems);
+    }
+  }
+
+  private runSchema(typeId: string, raw: JsonValue, pointer: string, problems: Problem[]): void {
+    const validate = this.schemaFor(typeId);
+    const simple = simplify(raw);
+    if (validate(simple)) return;
+    for (const error of validate.errors ?? []) {
+      if (error.keyword === 'allOf' || error.keyword === 'if') continue;
+      problems.push(toProblem(error, simple, pointer));
+    }
+  }
+
+  private schemaFor(typeId: string): ValidateFunction {
+    let validate = this.compiled.get(typeId);
+    if (validate === undefined) {
+      validate = this.ajv.getSchema(schemaUrn(typeId)) as ValidateFunction;
+      this.compiled.set(typeId, validate);
+    }
+    return validate;
+  }
+}
+
+function toProblem(error: ErrorObject, simple: JsonValue, base: string): Problem {
+  const params = error.params as Record<string, unknown>;
+  const pointer = base + error.instancePath;
+  const label = fieldLabel(error.instancePath);
+  const value = getAtPointer(simple, error.instancePath);
+  switch (error.keyword) {
+    case 'required':
+      return {
+        code: 'validation_failed',
+        message: `missing required field '${String(params.missingProperty)}'${label === 'document' ? '' : ` in ${label}`}`,
+        pointer,
+      };
+    case 'type': {
+      const hint =
+        params.type === 'integer' && typeof value === 'number'
+          ? ' (amounts are integers in minor units, e.g. 1050 for 10.50)'
+          : '';
+      return {
+        code: 'validation_failed',
+        message: `${label} must be ${typeWord(String(params.type))}, got ${describe(value)}${hint}`,
+        pointer,
+      };
+    }
+    case 'const':
+      return {
+        code: 'validation_failed',
+        message: `${label} is fixed to ${JSON.stringify(params.allowedValue)}, got ${describe(value)}`,
+        pointer,
+      };
+    case 'enum':
+      return {
+        code: 'validation_failed',
+        message: `${label} must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}, got ${describe(value)}`,
+        pointer,
+      };
+    default:
+      return {
+        code: 'validation_failed',
+        message: `${label} ${error.message ?? 'is invalid'}`,
+        pointer,
+      };
+  }
+}
+
+function fieldLabel(instancePath: string): string {
+  if (instancePath === '') return 'document';
+  return instancePath.slice(1).replace(/~1/g, '/').replace(/~0/g, '~');
+}
+
+function typeWord(type: string): string {
+  return type === 'integer'
+    ? 'an integer'
+    : type === 'object'
+      ? 'a map'
+      : type === 'array'
+        ? 'a list'
+        : `a ${type === 'string' ? 'text' : type}`;
+}
+
+function describe(value: JsonValue | undefined): string {
+  if (value === undefined) return 'nothing';
+  if (Array.isArray(value)) return 'a list';
+  if (isJsonObject(value)) return 'a map';
+  return JSON.stringify(value);
+}
+
+function describeRef(ref: JsonValue): string {
+  if (typeof ref === 'string') return `'${ref}'`;
+  return JSON.stringify(ref);
+}
+
+function dedupe(problems: Problem[]): Problem[] {
+  const seen = new Set<string>();
+  return problems.filter((problem) => {
+    const key = `${problem.pointer}|${problem.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
