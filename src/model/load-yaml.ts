@@ -85,8 +85,7 @@ function fromYamlError(error: YAMLError, lineCounter: LineCounter, text: string)
   const position = lineCounter.linePos(error.pos[0]);
   // The yaml package's own messages already say what is wrong; drop its trailing position text.
   const message = error.message.replace(/ at line \d+, column \d+[\s\S]*$/, '');
-  const excerpt =
-    text.slice(error.pos[0], Math.min(error.pos[1], error.pos[0] + 60)).split('\n')[0] ?? '';
+  const excerpt = text.slice(error.pos[0], error.pos[0] + 80).split('\n')[0] ?? '';
   return { code, message: tidyYamlMessage(code, message, excerpt), position };
 }
 

@@ -49,11 +49,14 @@ function specSchema(
   const parts: JsonObject[] = [];
   if (basic !== undefined) parts.push(collectionSchema(registry, basic, spec, ref));
   else if (spec.typeId !== undefined) parts.push(typeRefSchema(registry, spec, ref));
-  if (Object.keys(spec.fields).length > 0 || (basic === undefined && spec.typeId === undefined)) {
-    parts.push(objectSchema(registry, spec, ref));
-  }
+  // A field with neither a type nor fields of its own accepts any value (an event pattern, `val`).
+  if (Object.keys(spec.fields).length > 0) parts.push(objectSchema(registry, spec, ref));
   const schema: JsonObject =
-    parts.length === 1 ? { ...(parts[0] as JsonObject) } : { allOf: parts };
+    parts.length === 0
+      ? {}
+      : parts.length === 1
+        ? { ...(parts[0] as JsonObject) }
+        : { allOf: parts };
   for (const [keyword, value] of Object.entries(spec.constraints)) {
     if (keyword !== 'required' && value !== undefined) schema[keyword] = value;
   }

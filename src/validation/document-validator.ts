@@ -10,6 +10,7 @@ import { checkAnatomy, fieldKeys, locate, simplify } from '../model/node.js';
 import { schemaUrn, typeSchema } from '../types/json-schema.js';
 import type { FieldSpec } from '../types/type-definition.js';
 import type { TypeRegistry } from '../types/type-registry.js';
+import { sameJson } from '../types/type-registry.js';
 
 // ajv-formats is CommonJS; under NodeNext its callable export sits on `.default`.
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
@@ -91,6 +92,9 @@ export class DocumentValidator {
     const fields = this.fieldsOf(typeId, expected.spec);
     for (const key of fieldKeys(raw)) {
       const spec = fields[key];
+      // A field the type declares as "any value" (an event pattern, a patch value, a message)
+      // holds data, not a typed instance: it is matched or copied, never validated as one.
+      if (spec !== undefined && isAnyValue(spec)) continue;
       this.walk(
         raw[key] as JsonValue,
         spec ? { ...(spec.typeId ? { typeId: spec.typeId } : {}), spec } : {},
@@ -168,8 +172,39 @@ export class DocumentValidator {
         });
         continue;
       }
+      const declaredNode = declared[key]?.node;
+      if (declaredNode !== undefined)
+        this.checkInheritedContract(key, declaredNode, entry, entryPointer, problems);
+      const effective = declaredNode === undefined ? entry : { ...declaredNode, ...entry };
       const expectedType = inherited ?? this.contractTypeId;
-      this.walk(entry, expectedType ? { typeId: expectedType } : {}, entryPointer, true, problems);
+      this.walk(
+        effective,
+        expectedType ? { typeId: expectedType } : {},
+        entryPointer,
+        true,
+        problems,
+      );
+    }
+  }
+
+  /** A contract the type declares keeps the values the type gives it; an instance may only add or narrow. */
+  private checkInheritedContract(
+    key: string,
+    declared: JsonObject,
+    entry: JsonObject,
+    pointer: string,
+    problems: Problem[],
+  ): void {
+    for (const field of fieldKeys(declared)) {
+      if (!(field in entry)) continue;
+      const fixed = simplify(declared[field] as JsonValue);
+      if (!sameJson(fixed, simplify(entry[field] as JsonValue))) {
+        problems.push({
+          code: 'validation_failed',
+          message: `contract '${key}': ${field} is fixed to ${JSON.stringify(fixed)} by the document's type`,
+          pointer: `${pointer}/${escapeSegment(field)}`,
+        });
+      }
     }
   }
 
@@ -191,6 +226,15 @@ export class DocumentValidator {
     }
     return validate;
   }
+}
+
+function isAnyValue(spec: FieldSpec): boolean {
+  return (
+    spec.typeId === undefined &&
+    spec.itemTypeId === undefined &&
+    Object.keys(spec.fields).length === 0 &&
+    spec.fixed === undefined
+  );
 }
 
 function toProblem(error: ErrorObject, simple: JsonValue, base: string): Problem {

@@ -92,10 +92,10 @@ describe('loadYaml', () => {
   });
 
   it('rejects several documents, empty input, non-scalar keys, __proto__ and non-finite numbers', () => {
-    expect(problemOf('a: 1\n---\nb: 2\n').code).toBe('yaml_syntax');
-    expect(problemOf('').code).toBe('yaml_empty');
-    expect(problemOf('? [a, b]\n: c\n').code).toBe('yaml_invalid_key');
-    expect(problemOf('__proto__: {a: 1}').code).toBe('yaml_invalid_key');
-    expect(problemOf('a: .inf').code).toBe('invalid_node');
+    expect(problemOf('a: 1\n---\nb: 2\n')?.code).toBe('yaml_syntax');
+    expect(problemOf('')?.code).toBe('yaml_empty');
+    expect(problemOf('? [a, b]\n: c\n')?.code).toBe('yaml_invalid_key');
+    expect(problemOf('__proto__: {a: 1}')?.code).toBe('yaml_invalid_key');
+    expect(problemOf('a: .inf')?.code).toBe('invalid_node');
   });
 });
