@@ -1,8 +1,14 @@
+import { cpus } from 'node:os';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
+import { growthBenchmark, throughputBenchmarks, workloadBenchmarks } from './processor.js';
 
 // `npm run bench`: a benchmark, not a test. Numbers go in the closing notes of issues.
-console.log(
-  `paydoc bench — Node ${process.version}, ${(await import('node:os')).cpus().length} cores`,
-);
+console.log(`paydoc bench — Node ${process.version}, ${cpus().length} cores`);
 printTable('Document language (issue 2)', await languageBenchmarks());
+printTable(
+  'Blue-compatible workloads, in process (issue 3; 2,000 events after 1,000 warm-up)',
+  await workloadBenchmarks(),
+);
+printTable('Processor throughput, in process (issue 3)', await throughputBenchmarks());
+printTable('Processor cost over time (issue 3)', await growthBenchmark());

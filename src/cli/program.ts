@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { defaultTypeRegistry } from '../types/load-library.js';
 import { DocumentValidator } from '../validation/document-validator.js';
 import { idCommand } from './commands/id.js';
+import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { typesCommand } from './commands/types.js';
 import { validateCommand } from './commands/validate.js';
@@ -40,6 +41,26 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     .option('--json', 'machine-readable output (the schema is always JSON)')
     .action((typeName: string) => {
       exitCode = schemaCommand(typeName, defaultTypeRegistry(), io);
+    });
+
+  program
+    .command('run')
+    .description('run a document offline through a list of events and print what it does')
+    .argument('<document>', 'YAML or JSON document')
+    .option(
+      '--events <file>',
+      'YAML list of events (Timeline Entry, {timer: ms}, {channel, event})',
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (documentFile: string, options: { events?: string; json?: boolean }) => {
+      const registry = defaultTypeRegistry();
+      exitCode = await runCommand(
+        documentFile,
+        options,
+        registry,
+        new DocumentValidator(registry),
+        io,
+      );
     });
 
   program

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { base58Encode } from './base58.js';
 import { canonicalJson } from './canonical-json.js';
 import { CORE_TYPE_IDS, SCALAR_TYPE_IDS } from './core-type-ids.js';
@@ -7,8 +7,7 @@ import { isJsonObject } from './json.js';
 
 /** `base58btc(sha256(utf8(canonical JSON)))`: the hash at the bottom of every BlueId. */
 export function hashJson(value: JsonValue): string {
-  const digest = createHash('sha256').update(canonicalJson(value), 'utf8').digest();
-  return base58Encode(digest);
+  return base58Encode(hash('sha256', canonicalJson(value), 'buffer'));
 }
 
 const EMPTY_LIST_ID = hashJson({ $list: 'empty' });
@@ -45,9 +44,26 @@ function clean(value: JsonValue): JsonValue | undefined {
   return empty ? undefined : out;
 }
 
+// Scalars repeat (type names, timeline ids, small numbers): their ids are worth remembering.
+const scalarIds = new Map<string | number | boolean, string>();
+const MAX_CACHED_SCALARS = 50_000;
+
+function scalarId(value: string | number | boolean): string {
+  let id = scalarIds.get(value);
+  if (id === undefined) {
+    id = hashJson(value);
+    if (typeof value !== 'string' || value.length <= 256) {
+      if (scalarIds.size >= MAX_CACHED_SCALARS) scalarIds.clear();
+      scalarIds.set(value, id);
+    }
+  }
+  return id;
+}
+
 function idOf(value: JsonValue): string {
   if (Array.isArray(value)) return listId(value);
-  if (!isJsonObject(value)) return hashJson(value);
+  if (value === null) return hashJson(value);
+  if (!isJsonObject(value)) return scalarId(value);
   const keys = Object.keys(value);
   if (keys.length === 1) {
     const only = keys[0] as string;

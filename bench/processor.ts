@@ -1,0 +1,179 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { JsonObject } from '../src/model/json.js';
+import { processEvent } from '../src/processor/process-event.js';
+import type { ProcessContext, ProcessorEvent } from '../src/processor/processor-types.js';
+import { IsolateHost } from '../src/sandbox/isolate-host.js';
+import { defaultTypeRegistry } from '../src/types/load-library.js';
+import { loadDocument } from '../src/validation/check-document.js';
+import { blueId } from '../src/model/blue-id.js';
+import type { BenchResult } from './measure.js';
+import { summarise } from './measure.js';
+import type { Workload } from './workloads.js';
+import {
+  checkFinalState,
+  REFERENCE,
+  WORKLOADS,
+  workloadDocument,
+  workloadEvent,
+} from './workloads.js';
+
+/** Feeds events one at a time, timing each; returns the final document and per-event latencies. */
+async function feed(
+  document: JsonObject,
+  events: (i: number) => ProcessorEvent,
+  from: number,
+  to: number,
+  context: ProcessContext,
+) {
+  let current = document;
+  const emitted: JsonObject[] = [];
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = from; i <= to; i += 1) {
+    const before = performance.now();
+    const result = await processEvent(current, events(i), context);
+    samples.push(performance.now() - before);
+    if (result.status.kind !== 'ok')
+      throw new Error(`event ${i}: ${JSON.stringify(result.status)}`);
+    current = result.document;
+    emitted.push(...result.emitted);
+  }
+  return { document: current, emitted, samples, elapsed: performance.now() - started };
+}
+
+async function initialized(document: JsonObject, context: ProcessContext): Promise<JsonObject> {
+  const result = await processEvent(document, { kind: 'initialize' }, context);
+  if (result.status.kind !== 'ok') throw new Error(JSON.stringify(result.status));
+  return result.document;
+}
+
+/** The four Blue-compatible workloads: 1,000 warm-up events, then events 1..2,000 timed. */
+export async function workloadBenchmarks(): Promise<BenchResult[]> {
+  const sandbox = new IsolateHost();
+  const context: ProcessContext = { registry: defaultTypeRegistry(), sandbox };
+  const results: BenchResult[] = [];
+  for (const name of WORKLOADS) {
+    const warm = await feed(
+      await initialized(workloadDocument(name), context),
+      (i) => workloadEvent(name, i),
+      1,
+      1000,
+      context,
+    );
+    void warm;
+    const run = await feed(
+      await initialized(workloadDocument(name), context),
+      (i) => workloadEvent(name, i),
+      1,
+      2000,
+      context,
+    );
+    const problem = checkFinalState(name as Workload, run.document, run.emitted);
+    const result = summarise(name, run.samples, run.elapsed);
+    const reference = REFERENCE[name];
+    result.note = `${problem ? `WRONG STATE: ${problem}` : 'final state ok'}; blue-js ${reference.eventsPerSec}/s median ${reference.medianMs} ms → ${Math.round(result.opsPerSec / reference.eventsPerSec)}× faster`;
+    results.push(result);
+  }
+  await sandbox.close();
+  return results;
+}
+
+function twoKbDocument(withJavaScript: boolean): JsonObject {
+  const loaded = loadDocument(
+    readFileSync(
+      join(import.meta.dirname, '../documents/examples/delivery-guarantee.yaml'),
+      'utf8',
+    ),
+  );
+  if (!loaded.ok) throw new Error('example');
+  const document = loaded.document;
+  const steps: JsonObject[] = withJavaScript
+    ? [
+        {
+          name: 'Compute',
+          type: 'Conversation/JavaScript Code',
+          code: "return { next: document('/counter') + event.message.message.length };",
+        },
+        {
+          name: 'Store',
+          type: 'Conversation/Update Document',
+          changeset: [{ op: 'replace', path: '/counter', val: '${steps.Compute.next}' }],
+        },
+      ]
+    : [
+        {
+          name: 'Increment',
+          type: 'Conversation/Update Document',
+          changeset: [{ op: 'replace', path: '/counter', val: "${document('/counter') + 1}" }],
+        },
+      ];
+  return {
+    ...document,
+    counter: 0,
+    contracts: {
+      ...(document.contracts as JsonObject),
+      benchChannel: { type: 'Conversation/Timeline Channel', timelineId: 'bench' },
+      benchWorkflow: { type: 'Conversation/Sequential Workflow', channel: 'benchChannel', steps },
+    },
+  };
+}
+
+/** Entries as the timeline layer hands them over: stamped with a sequence and their BlueId. */
+function stampedEntry(i: number): ProcessorEvent {
+  const entry = {
+    type: 'Conversation/Timeline Entry',
+    timeline: { timelineId: 'bench' },
+    sequence: i,
+    timestamp: 1700000000000 + i,
+    message: { type: 'Conversation/Chat Message', message: `message ${i}` },
+  };
+  return { kind: 'timeline', entry, entryId: blueId(entry) };
+}
+
+/** DESIGN.md §11 in-process targets on a 2 KB typed document (Smart Card Payment). */
+export async function throughputBenchmarks(): Promise<BenchResult[]> {
+  const sandbox = new IsolateHost();
+  const context: ProcessContext = { registry: defaultTypeRegistry(), sandbox };
+  const results: BenchResult[] = [];
+  const events = Array.from({ length: 22_001 }, (_, i) => stampedEntry(i));
+  for (const withJavaScript of [false, true]) {
+    const document = twoKbDocument(withJavaScript);
+    const size = Buffer.byteLength(JSON.stringify(document));
+    const start = await initialized(document, context);
+    await feed(start, (i) => events[i] as ProcessorEvent, 1, 2000, context);
+    const run = await feed(start, (i) => events[i] as ProcessorEvent, 1, 20_000, context);
+    const name = withJavaScript ? 'JavaScript Code + Update Document' : 'one Update Document step';
+    const target = withJavaScript ? 15_000 : 30_000;
+    const result = summarise(name, run.samples, run.elapsed);
+    result.note = `${(size / 1024).toFixed(1)} KB document, entries stamped by the timeline layer; target ≥ ${target}/s`;
+    results.push(result);
+  }
+  await sandbox.close();
+  return results;
+}
+
+/** Per-event cost after 100,000 events vs after 1,000 (target ≤ 1.2×). */
+export async function growthBenchmark(): Promise<BenchResult[]> {
+  const context: ProcessContext = { registry: defaultTypeRegistry() };
+  const document = await initialized(twoKbDocument(false), context);
+  const window = 2000;
+  const early = await feed(document, stampedEntry, 1, 1000 + window, context);
+  const earlyCost = early.samples.slice(1000).reduce((a, b) => a + b, 0) / window;
+  const late = await feed(
+    early.document,
+    stampedEntry,
+    1000 + window + 1,
+    100_000 + window,
+    context,
+  );
+  const lateCost = late.samples.slice(-window).reduce((a, b) => a + b, 0) / window;
+  const ratio = lateCost / earlyCost;
+  return [
+    {
+      name: 'per-event cost, 100k vs 1k events',
+      opsPerSec: Math.round(1000 / lateCost),
+      note: `${(earlyCost * 1000).toFixed(1)} µs after 1k, ${(lateCost * 1000).toFixed(1)} µs after 100k: ${ratio.toFixed(2)}× (target ≤ 1.2×); document ${Buffer.byteLength(JSON.stringify(late.document))} bytes`,
+    },
+  ];
+}

@@ -1,0 +1,171 @@
+import fastJsonPatch from 'fast-json-patch';
+import type { Operation } from 'fast-json-patch';
+import type { JsonObject, JsonValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
+import { escapeSegment, parsePointer } from '../model/json-pointer.js';
+import type { AppliedPatch } from './processor-types.js';
+
+const PROCESSOR_MARKERS = new Set(['initialized', 'terminated', 'checkpoint', 'embedded']);
+const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
+
+export type PatchOutcome =
+  | { ok: true; document: JsonObject; applied: AppliedPatch; before: JsonValue | undefined }
+  | { ok: false; code: 'patch_invalid' | 'patch_forbidden'; reason: string };
+
+/**
+ * Applies one change with Blue semantics: `add`/`replace`/`remove`; `replace` of a missing
+ * path adds it; `add`/`replace` create missing parent objects; `-` appends; list nodes written
+ * as `{items: […]}` are entered transparently. The input is never mutated: the containers on
+ * the path are copied (the rest is shared) and fast-json-patch, validating, applies the change
+ * to that copy. The root and the processor's own markers cannot be patched.
+ */
+export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcome {
+  const parsed = parseChange(change);
+  if (typeof parsed === 'string') return { ok: false, code: 'patch_invalid', reason: parsed };
+  const { op, path, val } = parsed;
+  let segments: string[];
+  try {
+    segments = parsePointer(path);
+  } catch {
+    return {
+      ok: false,
+      code: 'patch_invalid',
+      reason: `path must be a JSON pointer starting with '/': ${JSON.stringify(path)}`,
+    };
+  }
+  const forbidden = guard(segments);
+  if (forbidden) return { ok: false, code: 'patch_forbidden', reason: `${forbidden}: ${path}` };
+
+  const copy = { ...document };
+  const normalised: string[] = [];
+  let container: JsonValue = copy;
+  for (let i = 0; i < segments.length - 1; i += 1) {
+    const segment = segments[i] as string;
+    const next = step(container, segment, normalised, op !== 'remove');
+    if (next === undefined)
+      return { ok: false, code: 'patch_invalid', reason: `path does not exist: ${path}` };
+    container = next;
+  }
+  const last = segments[segments.length - 1] as string;
+  if (
+    isJsonObject(container) &&
+    Array.isArray(container.items) &&
+    (last === '-' || /^\d+$/.test(last))
+  ) {
+    container.items = [...container.items];
+    container = container.items;
+    normalised.push('items');
+  }
+  normalised.push(last);
+  const before = Array.isArray(container)
+    ? container[Number(last)]
+    : isJsonObject(container) && Object.prototype.hasOwnProperty.call(container, last)
+      ? container[last]
+      : undefined;
+  const effectiveOp = op === 'replace' && (before === undefined || last === '-') ? 'add' : op;
+  const pointer = normalised.map((segment) => `/${escapeSegment(segment)}`).join('');
+  const operation = (
+    effectiveOp === 'remove'
+      ? { op: 'remove', path: pointer }
+      : { op: effectiveOp, path: pointer, value: val }
+  ) as Operation;
+  try {
+    fastJsonPatch.applyOperation(copy, operation, true, true, true);
+  } catch (error) {
+    return {
+      ok: false,
+      code: 'patch_invalid',
+      reason: `${op} ${path}: ${describePatchError(error)}`,
+    };
+  }
+  const applied: AppliedPatch =
+    effectiveOp === 'remove'
+      ? { op: 'remove', path: pointer }
+      : { op: effectiveOp, path: pointer, val: val as JsonValue };
+  return { ok: true, document: copy, applied, before };
+}
+
+function parseChange(
+  change: JsonValue,
+): { op: AppliedPatch['op']; path: string; val: JsonValue | undefined } | string {
+  if (!isJsonObject(change)) return 'a change must be a map {op, path, val}';
+  const { op, path } = change;
+  if (op !== 'add' && op !== 'replace' && op !== 'remove')
+    return `op must be add, replace or remove, got ${JSON.stringify(op)}`;
+  if (typeof path !== 'string') return 'path must be text';
+  const val = change.val ?? change.value;
+  if (op !== 'remove' && val === undefined) return `${op} ${path} needs a val`;
+  return { op, path, val };
+}
+
+function guard(segments: string[]): string | undefined {
+  if (segments.length === 0) return 'the document root cannot be patched';
+  if (segments.some((segment) => FORBIDDEN_SEGMENTS.has(segment)))
+    return 'path segment not allowed';
+  if (
+    segments[0] === 'contracts' &&
+    segments.length >= 2 &&
+    PROCESSOR_MARKERS.has(segments[1] as string)
+  ) {
+    return 'processor markers cannot be patched';
+  }
+  return undefined;
+}
+
+/** Moves one level down, copying the child container (creating a map when `create`). */
+function step(
+  container: JsonValue,
+  segment: string,
+  normalised: string[],
+  create: boolean,
+): JsonValue | undefined {
+  if (
+    isJsonObject(container) &&
+    Array.isArray(container.items) &&
+    /^\d+$/.test(segment) &&
+    !(segment in container)
+  ) {
+    container.items = [...container.items];
+    normalised.push('items');
+    return step(container.items, segment, normalised, create);
+  }
+  normalised.push(segment);
+  if (Array.isArray(container)) {
+    if (!/^(0|[1-9]\d*)$/.test(segment)) return undefined;
+    const child = container[Number(segment)];
+    if (!isContainer(child)) return undefined;
+    const copied = copyContainer(child);
+    container[Number(segment)] = copied;
+    return copied;
+  }
+  if (!isJsonObject(container)) return undefined;
+  const child = Object.prototype.hasOwnProperty.call(container, segment)
+    ? container[segment]
+    : undefined;
+  if (child === undefined || child === null) {
+    if (!create) return undefined;
+    const fresh: JsonObject = {};
+    container[segment] = fresh;
+    return fresh;
+  }
+  if (!isContainer(child)) return undefined;
+  const copied = copyContainer(child);
+  container[segment] = copied;
+  return copied;
+}
+
+function isContainer(value: JsonValue | undefined): value is JsonObject | JsonValue[] {
+  return typeof value === 'object' && value !== null;
+}
+
+function copyContainer(value: JsonObject | JsonValue[]): JsonObject | JsonValue[] {
+  return Array.isArray(value) ? [...value] : { ...value };
+}
+
+function describePatchError(error: unknown): string {
+  const name = (error as { name?: string }).name;
+  if (name === 'OPERATION_PATH_UNRESOLVABLE') return 'path does not exist';
+  if (name === 'OPERATION_VALUE_OUT_OF_BOUNDS') return 'list index out of bounds';
+  if (name === 'OPERATION_VALUE_REQUIRED') return 'a value is required';
+  return (error as Error).message.split('\n')[0] ?? 'invalid patch';
+}

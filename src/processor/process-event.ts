@@ -1,0 +1,457 @@
+import type { JsonObject, JsonValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
+import { scalarOf } from '../model/node.js';
+import { documentBlueId } from '../types/document-id.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+import { DocumentValidator } from '../validation/document-validator.js';
+import type { CheckpointRecord } from './checkpoint.js';
+import { isNewer, lastRecord, recordOf, withCheckpoint } from './checkpoint.js';
+import type { ChannelInfo, ContractSet, HandlerInfo } from './contracts.js';
+import { contractsOf } from './contracts.js';
+import { readDocument } from './document-read.js';
+import { isTypedAs, matchesPattern, typeIdOf } from './event-pattern.js';
+import type {
+  AppliedPatch,
+  ProcessContext,
+  ProcessLimits,
+  ProcessorEvent,
+  ProcessResult,
+  ProcessStatus,
+} from './processor-types.js';
+import { DEFAULT_LIMITS } from './processor-types.js';
+import { Rejection } from './rejection.js';
+import { runStep } from './steps/run-step.js';
+import type { StepScope } from './steps/step-scope.js';
+
+interface Delivery {
+  channel: ChannelInfo;
+  event: JsonValue;
+  entry: JsonValue;
+  checkpoint?: CheckpointRecord;
+}
+
+const validators = new WeakMap<TypeRegistry, DocumentValidator>();
+
+/**
+ * Processes one event against one document (DESIGN.md §4.2). Deterministic: the same
+ * document, event and type library give the same result, byte for byte. Nothing is mutated;
+ * a rejected result returns the input document itself.
+ */
+export async function processEvent(
+  document: JsonObject,
+  event: ProcessorEvent,
+  context: ProcessContext,
+): Promise<ProcessResult> {
+  const run = new EventRun(document, context);
+  try {
+    return await run.run(event);
+  } catch (error) {
+    if (!(error instanceof Rejection)) throw error;
+    const status: ProcessStatus = {
+      kind: 'rejected',
+      code: error.code,
+      reason: error.reason,
+      ...(error.step !== undefined ? { step: error.step } : {}),
+      ...(error.event !== undefined ? { event: error.event } : {}),
+    };
+    return { document, patches: [], emitted: [], gas: run.gas, status, skipped: [] };
+  }
+}
+
+class EventRun {
+  gas = 0;
+  private document: JsonObject;
+  private readonly patches: AppliedPatch[] = [];
+  private readonly emitted: JsonObject[] = [];
+  private readonly skipped: string[] = [];
+  private readonly queue: Delivery[] = [];
+  private readonly limits: ProcessLimits;
+  private readonly registry: TypeRegistry;
+  private readonly validator: DocumentValidator;
+  private terminated: { cause: 'fatal' | 'graceful'; reason: string } | undefined;
+
+  constructor(
+    private readonly original: JsonObject,
+    private readonly context: ProcessContext,
+  ) {
+    this.document = original;
+    this.limits = { ...DEFAULT_LIMITS, ...context.limits };
+    this.registry = context.registry;
+    this.validator = context.validator ?? sharedValidator(context.registry);
+  }
+
+  async run(event: ProcessorEvent): Promise<ProcessResult> {
+    if (marker(this.original, 'terminated') !== undefined) {
+      throw new Rejection('terminated', 'the document has terminated and accepts no more events');
+    }
+    for (const delivery of this.incoming(event)) {
+      if (this.terminated) break;
+      await this.deliver(delivery);
+    }
+    let cascaded = 0;
+    while (this.queue.length > 0 && !this.terminated) {
+      cascaded += 1;
+      if (cascaded > this.limits.cascade) {
+        throw new Rejection(
+          'cascade_limit',
+          `more than ${this.limits.cascade} triggered deliveries for one event`,
+        );
+      }
+      await this.deliver(this.queue.shift() as Delivery);
+    }
+    if (this.document !== this.original) this.checkValid();
+    const status: ProcessStatus = this.terminated
+      ? { kind: 'terminated', ...this.terminated }
+      : { kind: 'ok' };
+    return {
+      document: this.document,
+      patches: this.patches,
+      emitted: this.emitted,
+      gas: this.gas,
+      status,
+      skipped: this.skipped,
+    };
+  }
+
+  private incoming(event: ProcessorEvent): Delivery[] {
+    const contracts = this.contracts();
+    switch (event.kind) {
+      case 'initialize':
+        return this.initialize(contracts);
+      case 'timeline':
+        return this.fromTimeline(contracts, event.entry, event.entryId);
+      case 'direct': {
+        const channel = contracts.channels.find((candidate) => candidate.key === event.channel);
+        if (channel === undefined)
+          throw new Rejection('unknown_channel', `the document has no channel '${event.channel}'`);
+        return [{ channel, event: event.event, entry: null }];
+      }
+      case 'timer':
+        return this.dueTimers(contracts, event.timestamp);
+    }
+  }
+
+  private initialize(contracts: ContractSet): Delivery[] {
+    if (marker(this.document, 'initialized') !== undefined) {
+      throw new Rejection('already_initialized', 'the document is already initialized');
+    }
+    const documentId = documentBlueId(this.document, this.registry);
+    this.document = withMarker(this.document, 'initialized', {
+      type: 'Core/Processing Initialized Marker',
+      documentId,
+    });
+    const initiated: JsonObject = { type: 'Core/Document Processing Initiated', documentId };
+    return contracts.channels
+      .filter((channel) => channel.kind === 'lifecycle')
+      .map((channel) => ({ channel, event: initiated, entry: null }));
+  }
+
+  private fromTimeline(
+    contracts: ContractSet,
+    entry: JsonObject,
+    entryId: string | undefined,
+  ): Delivery[] {
+    const timeline = entry.timeline;
+    const timelineId = isJsonObject(timeline) ? scalarOf(timeline.timelineId) : undefined;
+    if (timelineId === undefined) return [];
+    let record: CheckpointRecord | undefined;
+    const deliveries: Delivery[] = [];
+    for (const channel of contracts.channels) {
+      this.spend(1);
+      if (channel.kind !== 'timeline' || channel.timelineId !== String(timelineId)) continue;
+      const delivered = channel.deliversMessage ? (entry.message ?? null) : entry;
+      if (
+        channel.pattern !== undefined &&
+        !matchesPattern(delivered, channel.pattern, this.registry)
+      )
+        continue;
+      record ??= recordOf(entry, entryId);
+      if (!isNewer(record, lastRecord(this.document, channel.key))) {
+        this.skipped.push(`${channel.key}: entry is not newer than the channel's checkpoint`);
+        continue;
+      }
+      deliveries.push({ channel, event: delivered, entry, checkpoint: record });
+    }
+    return deliveries;
+  }
+
+  private dueTimers(contracts: ContractSet, now: number): Delivery[] {
+    const deliveries: Delivery[] = [];
+    for (const channel of contracts.channels) {
+      if (channel.kind !== 'timer' || channel.path === undefined) continue;
+      const deadline = readDocument(this.document, channel.path);
+      if (typeof deadline !== 'number' || !Number.isInteger(deadline) || deadline > now) continue;
+      const record: CheckpointRecord = {
+        timestamp: deadline,
+        blueId: `timer:${channel.path}:${deadline}`,
+      };
+      if (!isNewer(record, lastRecord(this.document, channel.key))) continue;
+      deliveries.push({
+        channel,
+        event: { type: 'Core/Timer Fired', deadline, path: channel.path },
+        entry: null,
+        checkpoint: record,
+      });
+    }
+    return deliveries;
+  }
+
+  private async deliver(delivery: Delivery): Promise<void> {
+    this.spend(5);
+    const contracts = this.contracts();
+    for (const handler of contracts.handlers) {
+      if (this.terminated) return;
+      if (handler.kind === 'workflow') {
+        if (handler.channel !== delivery.channel.key) continue;
+        if (
+          handler.pattern !== undefined &&
+          !matchesPattern(delivery.event, handler.pattern, this.registry)
+        )
+          continue;
+        await this.runHandler(handler, delivery);
+      } else if (this.acceptsOperation(handler, delivery, contracts)) {
+        await this.runHandler(handler, delivery);
+      }
+    }
+    if (delivery.checkpoint !== undefined) {
+      this.document = withCheckpoint(
+        this.document,
+        delivery.channel.key,
+        delivery.checkpoint as unknown as JsonValue,
+      );
+    }
+  }
+
+  /** An Operation Request for this handler's operation on the operation's channel; a request of the wrong type is refused. */
+  private acceptsOperation(
+    handler: HandlerInfo,
+    delivery: Delivery,
+    contracts: ContractSet,
+  ): boolean {
+    const request = operationRequestOf(delivery.event, this.registry, contracts);
+    if (request === undefined || scalarOf(request.operation) !== handler.operation) return false;
+    const operation = contracts.operations.get(handler.operation ?? '');
+    if (operation === undefined) return false;
+    const channel = handler.channel ?? scalarOf(operation.channel);
+    if (channel !== delivery.channel.key) return false;
+    if (
+      handler.pattern !== undefined &&
+      !matchesPattern(delivery.event, handler.pattern, this.registry)
+    )
+      return false;
+    const problem = this.requestProblem(operation.request, request.request);
+    if (problem !== undefined) {
+      const message = `operation ${handler.operation}: ${problem}`;
+      throw new Rejection('illegal_request', message, undefined, {
+        type: 'Payments/Illegal Request',
+        code: 'request_type_mismatch',
+        message,
+      });
+    }
+    return true;
+  }
+
+  private requestProblem(
+    declared: JsonValue | undefined,
+    payload: JsonValue | undefined,
+  ): string | undefined {
+    if (declared === undefined || declared === null) return undefined;
+    if (payload === undefined) return 'the request carries no payload';
+    const typeId =
+      isJsonObject(declared) && declared.type !== undefined
+        ? this.registry.resolveRef(declared.type)
+        : undefined;
+    if (typeId !== undefined) {
+      const problems = this.validator.validateAs(payload, typeId);
+      if (problems.length > 0) {
+        const detail = (problems[0]?.message ?? '').replace(/^document /, '');
+        return `the request must be of type ${this.registry.nameOf(typeId)} (it ${detail})`;
+      }
+    }
+    const rest = isJsonObject(declared) ? withoutType(declared) : declared;
+    if (!matchesPattern(payload, rest, this.registry))
+      return 'the request does not match the declared request';
+    return undefined;
+  }
+
+  private async runHandler(handler: HandlerInfo, delivery: Delivery): Promise<void> {
+    this.spend(10);
+    const scope: StepScope = {
+      event: delivery.event,
+      entry: delivery.entry,
+      steps: {},
+      currentContract: handler.node,
+      document: this.document,
+      stepName: '',
+      sandbox: this.context.sandbox,
+      limits: { cpuMs: this.limits.scriptCpuMs, memoryMb: this.limits.scriptMemoryMb },
+    };
+    const patches: AppliedPatch[] = [];
+    const befores: (JsonValue | undefined)[] = [];
+    const events: JsonObject[] = [];
+    for (const [index, step] of handler.steps.entries()) {
+      const name =
+        isJsonObject(step) && typeof step.name === 'string' ? step.name : `Step${index + 1}`;
+      scope.stepName = name;
+      this.spend(20);
+      const output = await runStep(step, scope, this.registry, this.contracts().known);
+      scope.document = output.document;
+      for (const patch of output.patches) this.spend(8 + jsonSize(patch.val));
+      patches.push(...output.patches);
+      befores.push(...output.before);
+      if (output.result !== undefined) scope.steps = { ...scope.steps, [name]: output.result };
+      for (const event of output.events) events.push(this.checkEmitted(event, name));
+    }
+    this.commit(scope.document, patches, befores, events);
+  }
+
+  private checkEmitted(event: JsonValue, stepName: string): JsonObject {
+    if (!isJsonObject(event))
+      throw new Rejection(
+        'invalid_event',
+        `step ${stepName}: an emitted event must be a map`,
+        stepName,
+      );
+    const known = this.contracts().known;
+    if (isTypedAs(event, known.illegalRequest, this.registry)) {
+      const message = typeof event.message === 'string' ? event.message : 'illegal request';
+      throw new Rejection('illegal_request', message, stepName, event);
+    }
+    const typeId = typeIdOf(event, this.registry);
+    if (typeId !== undefined) {
+      const problems = this.validator.validateAs(event, typeId);
+      if (problems.length > 0) {
+        const where = problems[0]?.pointer ? ` at ${problems[0].pointer}` : '';
+        throw new Rejection(
+          'invalid_event',
+          `step ${stepName}: emitted ${this.registry.nameOf(typeId)} is invalid${where}: ${problems[0]?.message}`,
+          stepName,
+        );
+      }
+    }
+    this.spend(4 + jsonSize(event));
+    return event;
+  }
+
+  /** The handler succeeded: its effects become the document's, and its updates and events cascade. */
+  private commit(
+    document: JsonObject,
+    patches: AppliedPatch[],
+    befores: (JsonValue | undefined)[],
+    events: JsonObject[],
+  ): void {
+    this.document = document;
+    this.patches.push(...patches);
+    const channels = this.contracts().channels;
+    const watchers = channels.filter(
+      (channel) => channel.kind === 'update' && channel.path !== undefined,
+    );
+    patches.forEach((patch, index) => {
+      for (const channel of watchers) {
+        if (!watches(channel.path as string, patch.path)) continue;
+        const update: JsonObject = { type: 'Core/Document Update', op: patch.op, path: patch.path };
+        const before = befores[index];
+        if (before !== undefined) update.before = before;
+        if (patch.val !== undefined) update.after = patch.val;
+        this.queue.push({ channel, event: update, entry: null });
+      }
+    });
+    const triggered = channels.filter((channel) => channel.kind === 'triggered');
+    for (const event of events) {
+      if (isTypedAs(event, this.contracts().known.terminate, this.registry)) {
+        this.terminate(event);
+        return;
+      }
+      this.emitted.push(event);
+      for (const channel of triggered) {
+        if (
+          channel.pattern === undefined ||
+          matchesPattern(event, channel.pattern, this.registry)
+        ) {
+          this.queue.push({ channel, event, entry: null });
+        }
+      }
+    }
+  }
+
+  private terminate(event: JsonObject): void {
+    const cause = scalarOf(event.cause) === 'fatal' ? 'fatal' : 'graceful';
+    const reason = String(scalarOf(event.reason) ?? '');
+    this.terminated = { cause, reason };
+    this.document = withMarker(this.document, 'terminated', {
+      type: 'Core/Processing Terminated Marker',
+      cause,
+      reason,
+    });
+  }
+
+  private checkValid(): void {
+    const problems = this.validator.validate(this.document);
+    if (problems.length > 0) {
+      const first = problems[0];
+      throw new Rejection(
+        'validation_failed',
+        `the document would become invalid: ${first?.message}${first?.pointer ? ` (at ${first.pointer})` : ''}`,
+      );
+    }
+  }
+
+  private contracts(): ContractSet {
+    return contractsOf(this.document, this.registry);
+  }
+
+  private spend(units: number): void {
+    this.gas += units;
+    if (this.gas > this.limits.gas)
+      throw new Rejection('gas_exhausted', `the event needs more than ${this.limits.gas} gas`);
+  }
+}
+
+function sharedValidator(registry: TypeRegistry): DocumentValidator {
+  let validator = validators.get(registry);
+  if (validator === undefined) {
+    validator = new DocumentValidator(registry);
+    validators.set(registry, validator);
+  }
+  return validator;
+}
+
+function operationRequestOf(
+  event: JsonValue,
+  registry: TypeRegistry,
+  contracts: ContractSet,
+): JsonObject | undefined {
+  const typeId = contracts.known.operationRequest;
+  if (isTypedAs(event, typeId, registry)) return event as JsonObject;
+  if (isJsonObject(event) && isTypedAs(event.message, typeId, registry))
+    return event.message as JsonObject;
+  return undefined;
+}
+
+/** A watcher of `watched` sees changes at, below or above it. */
+function watches(watched: string, changed: string): boolean {
+  return (
+    changed === watched || changed.startsWith(`${watched}/`) || watched.startsWith(`${changed}/`)
+  );
+}
+
+function marker(document: JsonObject, name: string): JsonValue | undefined {
+  return isJsonObject(document.contracts) ? document.contracts[name] : undefined;
+}
+
+function withMarker(document: JsonObject, name: string, value: JsonObject): JsonObject {
+  const contracts = isJsonObject(document.contracts) ? document.contracts : {};
+  return { ...document, contracts: { ...contracts, [name]: value } };
+}
+
+function withoutType(node: JsonObject): JsonObject {
+  const { type: _type, ...rest } = node;
+  return rest;
+}
+
+function jsonSize(value: JsonValue | undefined): number {
+  if (value === undefined) return 0;
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return 1;
+  if (typeof value === 'string') return Math.ceil(value.length / 16);
+  return Math.ceil(JSON.stringify(value).length / 16);
+}

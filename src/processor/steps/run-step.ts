@@ -1,0 +1,119 @@
+import type { JsonObject, JsonValue } from '../../model/json.js';
+import { isJsonObject } from '../../model/json.js';
+import type { TypeRegistry } from '../../types/type-registry.js';
+import { applyPatch } from '../apply-patch.js';
+import type { KnownTypes } from '../known-types.js';
+import type { AppliedPatch } from '../processor-types.js';
+import { Rejection } from '../rejection.js';
+import type { StepScope } from './step-scope.js';
+import { resolveExpressions } from './step-scope.js';
+
+/** What one step produced. */
+export interface StepOutput {
+  document: JsonObject;
+  patches: AppliedPatch[];
+  before: (JsonValue | undefined)[];
+  events: JsonValue[];
+  result?: JsonValue;
+}
+
+/** Runs one workflow step by its type: JavaScript Code, Update Document or Trigger Event. */
+export async function runStep(
+  step: JsonValue,
+  scope: StepScope,
+  registry: TypeRegistry,
+  known: KnownTypes,
+): Promise<StepOutput> {
+  if (!isJsonObject(step))
+    throw new Rejection('unknown_step', `step ${scope.stepName} must be a map`, scope.stepName);
+  const typeId = step.type === undefined ? undefined : registry.resolveRef(step.type);
+  if (typeId !== undefined && registry.isSubtype(typeId, known.javascriptCode))
+    return runJavaScript(step, scope);
+  if (typeId !== undefined && registry.isSubtype(typeId, known.updateDocument))
+    return runUpdate(step, scope);
+  if (typeId !== undefined && registry.isSubtype(typeId, known.triggerEvent)) {
+    const event = await resolveExpressions(step.event ?? null, scope);
+    return { document: scope.document, patches: [], before: [], events: [event] };
+  }
+  throw new Rejection(
+    'unknown_step',
+    `step ${scope.stepName}: unknown step type ${JSON.stringify(step.type)}`,
+    scope.stepName,
+  );
+}
+
+async function runJavaScript(step: JsonObject, scope: StepScope): Promise<StepOutput> {
+  const code =
+    typeof step.code === 'string'
+      ? step.code
+      : isJsonObject(step.code)
+        ? step.code.value
+        : undefined;
+  if (typeof code !== 'string')
+    throw new Rejection('unknown_step', `step ${scope.stepName} has no code`, scope.stepName);
+  if (scope.sandbox === undefined) {
+    throw new Rejection(
+      'sandbox_unavailable',
+      `step ${scope.stepName}: no sandbox to run JavaScript`,
+      scope.stepName,
+    );
+  }
+  const outcome = await scope.sandbox.run(
+    {
+      code,
+      stepName: scope.stepName,
+      event: scope.event,
+      entry: scope.entry,
+      document: scope.document,
+      steps: scope.steps,
+      currentContract: scope.currentContract,
+    },
+    scope.limits,
+  );
+  if (!outcome.ok)
+    throw new Rejection(outcome.code, `step ${scope.stepName}: ${outcome.message}`, scope.stepName);
+  const value = outcome.value;
+  if (!isJsonObject(value))
+    return { document: scope.document, patches: [], before: [], events: [], result: value };
+  const { events, ...result } = value;
+  if (events !== undefined && !Array.isArray(events)) {
+    throw new Rejection(
+      'invalid_event',
+      `step ${scope.stepName}: events must be a list`,
+      scope.stepName,
+    );
+  }
+  return { document: scope.document, patches: [], before: [], events: events ?? [], result };
+}
+
+async function runUpdate(step: JsonObject, scope: StepScope): Promise<StepOutput> {
+  const resolved = await resolveExpressions(step.changeset ?? null, scope);
+  const changes = Array.isArray(resolved)
+    ? resolved
+    : isJsonObject(resolved) && Array.isArray(resolved.items)
+      ? resolved.items
+      : undefined;
+  if (changes === undefined) {
+    throw new Rejection(
+      'patch_invalid',
+      `step ${scope.stepName}: changeset must be a list of changes`,
+      scope.stepName,
+    );
+  }
+  let document = scope.document;
+  const patches: AppliedPatch[] = [];
+  const before: (JsonValue | undefined)[] = [];
+  for (const change of changes) {
+    const outcome = applyPatch(document, change);
+    if (!outcome.ok)
+      throw new Rejection(
+        outcome.code,
+        `step ${scope.stepName}: ${outcome.reason}`,
+        scope.stepName,
+      );
+    document = outcome.document;
+    patches.push(outcome.applied);
+    before.push(outcome.before);
+  }
+  return { document, patches, before, events: [] };
+}

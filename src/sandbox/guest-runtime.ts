@@ -1,0 +1,625 @@
+import { RESERVED_KEYS } from '../model/node.js';
+import { GUEST_GLOBALS } from './guest-api.js';
+
+/**
+ * How the guest runtime reports one call back to the host: the first character tags the rest.
+ * `V` + JSON text of the step's value; `E` + message of a script error; `M` + message of a
+ * memory-limit failure detected inside the guest (see the array guard below).
+ */
+export const GUEST_RESULT_TAGS = { value: 'V', error: 'E', memory: 'M' } as const;
+
+/** The guest runtime's entry points, as the host holds them (through isolated-vm references). */
+export interface GuestRuntime {
+  /** Compiles a step body under `id`; returns '' on success, else the syntax error's message. */
+  compile(id: number, prologue: string, body: string): string;
+  /** Runs step `id`; returns a tagged result (see {@link GUEST_RESULT_TAGS}). */
+  invoke(id: number, argsJson: string, documentJson: string): string;
+  /** Forgets step `id` (evicted from the host's cache). */
+  release(id: number): void;
+}
+
+/**
+ * Name of the hidden last parameter of every compiled step: the frozen `blue:` module object
+ * that the `import … from 'blue:…'` lines are rewritten to read from.
+ */
+export const BLUE_MODULE_PARAMETER = '__paydocBlueModule';
+
+// Longest accepted step result (JSON text) and its deepest nesting: documents are small, and
+// whatever a step returns is later canonicalised, patched and stored by recursive host code.
+const MAX_RESULT_CHARS = 4 * 1024 * 1024;
+const MAX_RESULT_DEPTH = 256;
+const MAX_MESSAGE_CHARS = 2000;
+
+/**
+ * Source of the guest runtime: a closure body for `context.evalClosureSync`, with `$0` the
+ * host's `publicKeyFromWif` callback (string → string) and `$1` the longest array the guest
+ * may create. It hardens the context once (deterministic profile, no code generation from
+ * strings, frozen intrinsics) and returns the three {@link GuestRuntime} functions.
+ *
+ * It is plain JavaScript in a string because it runs inside the isolate: it must not contain
+ * backticks or dollar-brace sequences (this is a template literal).
+ */
+export const GUEST_RUNTIME_SOURCE = String.raw`
+'use strict';
+const hostPublicKeyFromWif = $0;
+const maxArrayLength = $1;
+
+const GUEST_PARAMETERS = ${JSON.stringify(GUEST_GLOBALS)};
+const DOCUMENT_INDEX = GUEST_PARAMETERS.indexOf('document');
+const BLUE_PARAMETER = ${JSON.stringify(BLUE_MODULE_PARAMETER)};
+const RESERVED_KEYS = new Set(${JSON.stringify([...RESERVED_KEYS])});
+const MAX_RESULT_CHARS = ${MAX_RESULT_CHARS};
+const MAX_RESULT_DEPTH = ${MAX_RESULT_DEPTH};
+const MAX_MESSAGE_CHARS = ${MAX_MESSAGE_CHARS};
+const TAG_VALUE = ${JSON.stringify(GUEST_RESULT_TAGS.value)};
+const TAG_ERROR = ${JSON.stringify(GUEST_RESULT_TAGS.error)};
+const TAG_MEMORY = ${JSON.stringify(GUEST_RESULT_TAGS.memory)};
+
+// Everything the runtime itself uses is captured before guest code can run; after hardening
+// the intrinsics are frozen anyway, so these are the originals.
+const G = globalThis;
+const {
+  defineProperty, freeze, getOwnPropertyDescriptor, getPrototypeOf, keys: objectKeys, hasOwn,
+} = Object;
+const { apply, construct, ownKeys } = Reflect;
+const ObjectPrototype = Object.prototype;
+const isArray = Array.isArray;
+const jsonParse = JSON.parse;
+const jsonStringify = JSON.stringify;
+const RealFunction = Function;
+const RealDate = Date;
+const RealArray = Array;
+const RealError = Error;
+const RealRangeError = RangeError;
+const RealPromise = Promise;
+const numberIsFinite = Number.isFinite;
+const mathMin = Math.min;
+const mathMax = Math.max;
+const mathTrunc = Math.trunc;
+const dateGetTime = Date.prototype.getTime;
+const stringSlice = String.prototype.slice;
+const stringSplit = String.prototype.split;
+const stringReplace = String.prototype.replace;
+const stringStartsWith = String.prototype.startsWith;
+const stringPadStart = String.prototype.padStart;
+const regexpTest = RegExp.prototype.test;
+const memoryErrors = new WeakSet();
+const weakSetAdd = WeakSet.prototype.add;
+const weakSetHas = WeakSet.prototype.has;
+const setHas = Set.prototype.has;
+const setAdd = Set.prototype.add;
+const setDelete = Set.prototype.delete;
+
+function defineHidden(target, key, value) {
+  defineProperty(target, key, { value, writable: true, enumerable: false, configurable: true });
+}
+
+// A plain function, not a method, so that "new Function('…')" fails with the same clear message.
+function unavailable(what, hint) {
+  const message = what + ' is not available in paydoc scripts' + (hint ? ': ' + hint : '');
+  const stub = function () { throw new RealError(message); };
+  defineProperty(stub, 'name', { value: what });
+  return stub;
+}
+
+// --- No code generation from strings --------------------------------------------------------
+// eval and every function constructor reachable from an instance's prototype are replaced by
+// stubs that throw; the stubs share the originals' prototypes so instanceof keeps working.
+const functionConstructors = [
+  [RealFunction, 'Function'],
+  [getPrototypeOf(async function () {}).constructor, 'AsyncFunction'],
+  [getPrototypeOf(function* () {}).constructor, 'GeneratorFunction'],
+  [getPrototypeOf(async function* () {}).constructor, 'AsyncGeneratorFunction'],
+];
+const hiddenIntrinsics = [];
+for (const [original, name] of functionConstructors) {
+  const stub = unavailable(name + '()', 'code cannot be generated from strings');
+  defineProperty(stub, 'prototype', { value: original.prototype, writable: false });
+  defineProperty(original.prototype, 'constructor', {
+    value: stub, writable: false, enumerable: false, configurable: true,
+  });
+  hiddenIntrinsics.push(original, stub);
+}
+defineHidden(G, 'Function', functionConstructors[0][0].prototype.constructor);
+defineHidden(G, 'eval', unavailable('eval()', 'code cannot be generated from strings'));
+
+// --- Globals that are non-deterministic, shared or a way out ---------------------------------
+// Intl: its formatters read the clock when given no date and the host's locale otherwise.
+for (const name of ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry',
+  'WeakRef', 'console', 'Intl']) {
+  delete G[name];
+}
+// RegExp's legacy static properties (RegExp.$1, lastMatch, …) carry state from one call to the next.
+for (const name of ['input', '$_', 'lastMatch', '$&', 'lastParen', '$+', 'leftContext', '$' + '\x60',
+  'rightContext', "$'", '$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9']) {
+  try {
+    delete RegExp[name];
+  } catch {
+    // not configurable in this V8: hardening freezes RegExp, which is the next best thing
+  }
+}
+defineHidden(Math, 'random', unavailable('Math.random()', 'scripts must be deterministic'));
+
+// --- Dates: no clock, and UTC wherever JavaScript would use the host's time zone --------------
+const NO_CLOCK = 'use event.timestamp';
+const NEW_DATE_HINT = 'pass a value, e.g. new Date(event.timestamp)';
+// An ISO date-time without an offset is local time in JavaScript; here it is UTC.
+const ISO_WITHOUT_OFFSET = /^(?:[+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
+
+function isRealDate(value) {
+  try {
+    apply(dateGetTime, value, []);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function parseUtc(text) {
+  return apply(regexpTest, ISO_WITHOUT_OFFSET, [text]) ? RealDate.parse(text + 'Z') : RealDate.parse(text);
+}
+
+function toPrimitive(value) {
+  const exotic = value[Symbol.toPrimitive];
+  if (exotic !== undefined && exotic !== null) return apply(exotic, value, ['default']);
+  for (const method of ['valueOf', 'toString']) {
+    const fn = value[method];
+    if (typeof fn === 'function') {
+      const result = apply(fn, value, []);
+      if (result === null || (typeof result !== 'object' && typeof result !== 'function')) return result;
+    }
+  }
+  throw new TypeError('Cannot convert object to primitive value');
+}
+
+function PaydocDate(...args) {
+  if (new.target === undefined) {
+    throw new RealError('Date() is not available in paydoc scripts: ' + NO_CLOCK);
+  }
+  if (args.length === 0) {
+    throw new RealError('new Date() without a value is not available in paydoc scripts: ' + NEW_DATE_HINT);
+  }
+  let time;
+  if (args.length === 1) {
+    let value = args[0];
+    if (value !== null && (typeof value === 'object' || typeof value === 'function') && !isRealDate(value)) {
+      value = toPrimitive(value);
+    }
+    time = typeof value === 'string' ? parseUtc(value) : value;
+  } else {
+    time = apply(RealDate.UTC, RealDate, args);
+  }
+  return construct(RealDate, [time], new.target);
+}
+const DatePrototype = RealDate.prototype;
+defineProperty(PaydocDate, 'prototype', { value: DatePrototype, writable: false });
+defineProperty(PaydocDate, 'name', { value: 'Date' });
+defineProperty(PaydocDate, 'length', { value: 7 });
+defineHidden(PaydocDate, 'now', unavailable('Date.now()', NO_CLOCK));
+defineHidden(PaydocDate, 'UTC', RealDate.UTC);
+defineHidden(PaydocDate, 'parse', { parse(text) { return parseUtc(String(text)); } }.parse);
+defineHidden(DatePrototype, 'constructor', PaydocDate);
+defineHidden(G, 'Date', PaydocDate);
+
+for (const name of ['FullYear', 'Month', 'Date', 'Day', 'Hours', 'Minutes', 'Seconds', 'Milliseconds']) {
+  defineHidden(DatePrototype, 'get' + name, DatePrototype['getUTC' + name]);
+  if (name !== 'Day') defineHidden(DatePrototype, 'set' + name, DatePrototype['setUTC' + name]);
+}
+delete DatePrototype.getYear;
+delete DatePrototype.setYear;
+defineHidden(DatePrototype, 'getTimezoneOffset', {
+  getTimezoneOffset() { const time = apply(dateGetTime, this, []); return time === time ? 0 : NaN; },
+}.getTimezoneOffset);
+
+const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+function pad(number, width) {
+  return apply(stringPadStart, String(number), [width, '0']);
+}
+function utcDateText(date) {
+  const year = apply(DatePrototype.getUTCFullYear, date, []);
+  const yearText = year < 0 ? '-' + pad(-year, 6) : pad(year, 4);
+  return DAYS[apply(DatePrototype.getUTCDay, date, [])] + ' ' + MONTHS[apply(DatePrototype.getUTCMonth, date, [])] +
+    ' ' + pad(apply(DatePrototype.getUTCDate, date, []), 2) + ' ' + yearText;
+}
+function utcTimeText(date) {
+  return pad(apply(DatePrototype.getUTCHours, date, []), 2) + ':' + pad(apply(DatePrototype.getUTCMinutes, date, []), 2) +
+    ':' + pad(apply(DatePrototype.getUTCSeconds, date, []), 2) + ' GMT+0000 (Coordinated Universal Time)';
+}
+function isInvalid(date) {
+  const time = apply(dateGetTime, date, []);
+  return time !== time;
+}
+defineHidden(DatePrototype, 'toString', {
+  toString() { return isInvalid(this) ? 'Invalid Date' : utcDateText(this) + ' ' + utcTimeText(this); },
+}.toString);
+defineHidden(DatePrototype, 'toDateString', {
+  toDateString() { return isInvalid(this) ? 'Invalid Date' : utcDateText(this); },
+}.toDateString);
+defineHidden(DatePrototype, 'toTimeString', {
+  toTimeString() { return isInvalid(this) ? 'Invalid Date' : utcTimeText(this); },
+}.toTimeString);
+
+// --- Locale-sensitive methods default to en-US (and dates to UTC), not to the host's locale ---
+const DEFAULT_LOCALE = 'en-US';
+function defaultLocale(prototype, name, localeIndex, isDate) {
+  const original = prototype[name];
+  if (typeof original !== 'function') return;
+  defineHidden(prototype, name, {
+    [name](...args) {
+      if (args[localeIndex] === undefined) args[localeIndex] = DEFAULT_LOCALE;
+      if (isDate) {
+        const options = args[localeIndex + 1];
+        if (options === undefined || options === null) {
+          args[localeIndex + 1] = { timeZone: 'UTC' };
+        } else if (options.timeZone === undefined) {
+          args[localeIndex + 1] = Object.assign({}, options, { timeZone: 'UTC' });
+        }
+      }
+      return apply(original, this, args);
+    },
+  }[name]);
+}
+defaultLocale(DatePrototype, 'toLocaleString', 0, true);
+defaultLocale(DatePrototype, 'toLocaleDateString', 0, true);
+defaultLocale(DatePrototype, 'toLocaleTimeString', 0, true);
+defaultLocale(Number.prototype, 'toLocaleString', 0, false);
+defaultLocale(BigInt.prototype, 'toLocaleString', 0, false);
+defaultLocale(String.prototype, 'localeCompare', 1, false);
+defaultLocale(String.prototype, 'toLocaleUpperCase', 0, false);
+defaultLocale(String.prototype, 'toLocaleLowerCase', 0, false);
+
+// --- Arrays too large for the heap fail cleanly -----------------------------------------------
+// isolated-vm cannot stop some single huge allocations: new Array(1e8).fill(0) aborts the whole
+// process, and several builtins over a huge array ignore the timeout. Arrays longer than what
+// the heap could hold are refused up front (a memory failure, not a crash); the supervised
+// child process remains the real defence against what this does not catch.
+function memoryError(what) {
+  const error = new RealRangeError(what + ' does not fit in the sandbox memory limit');
+  apply(weakSetAdd, memoryErrors, [error]);
+  return error;
+}
+function checkLength(length, what) {
+  if (length > maxArrayLength) throw memoryError(what + ' of ' + length + ' elements');
+}
+function PaydocArray(...args) {
+  if (args.length === 1 && typeof args[0] === 'number') checkLength(args[0], 'an array');
+  return construct(RealArray, args, new.target === undefined ? RealArray : new.target);
+}
+defineProperty(PaydocArray, 'prototype', { value: RealArray.prototype, writable: false });
+defineProperty(PaydocArray, 'name', { value: 'Array' });
+defineProperty(PaydocArray, 'length', { value: 1 });
+for (const name of ['from', 'of', 'isArray']) defineHidden(PaydocArray, name, RealArray[name]);
+defineProperty(PaydocArray, Symbol.species, {
+  get: { [Symbol.species]() { return this; } }[Symbol.species], configurable: true,
+});
+defineHidden(RealArray.prototype, 'constructor', PaydocArray);
+defineHidden(G, 'Array', PaydocArray);
+hiddenIntrinsics.push(RealArray);
+
+function toIntegerOrInfinity(value) {
+  const number = +value;
+  if (number !== number || number === 0) return 0;
+  return mathTrunc(number);
+}
+function relativeIndex(value, length, fallback) {
+  if (value === undefined) return fallback;
+  const relative = toIntegerOrInfinity(value);
+  return relative < 0 ? mathMax(length + relative, 0) : mathMin(relative, length);
+}
+// Array.prototype.fill in JavaScript: the length is read once and checked, and the loop can be
+// interrupted by the timeout (the builtin cannot).
+defineHidden(RealArray.prototype, 'fill', {
+  fill(value, start, end) {
+    if (this === undefined || this === null) throw new TypeError('Array.prototype.fill called on null or undefined');
+    const target = Object(this);
+    const length = mathMin(mathMax(toIntegerOrInfinity(target.length), 0), 2 ** 53 - 1);
+    checkLength(length, 'an array');
+    const last = relativeIndex(end, length, length);
+    for (let index = relativeIndex(start, length, 0); index < last; index += 1) target[index] = value;
+    return target;
+  },
+}.fill);
+
+// --- Assigning a property that a frozen prototype has must still work on ordinary objects -----
+// (the "override mistake": with Error.prototype frozen, this.name = 'MyError' would throw).
+function allowOverride(target, key) {
+  const descriptor = getOwnPropertyDescriptor(target, key);
+  if (descriptor === undefined || !hasOwn(descriptor, 'value') || !descriptor.configurable) return;
+  const value = descriptor.value;
+  defineProperty(target, key, {
+    get: { [key]() { return value; } }[key],
+    set: {
+      [key](newValue) {
+        if (this === target) throw new TypeError('Cannot assign to read only property ' + String(key) + ' of a frozen intrinsic');
+        defineProperty(this, key, { value: newValue, writable: true, enumerable: true, configurable: true });
+      },
+    }[key],
+    enumerable: descriptor.enumerable,
+    configurable: false,
+  });
+}
+for (const key of ['constructor', 'toString', 'valueOf', 'toLocaleString', 'hasOwnProperty',
+  'isPrototypeOf', 'propertyIsEnumerable']) {
+  allowOverride(ObjectPrototype, key);
+}
+allowOverride(RealFunction.prototype, 'toString');
+allowOverride(RealArray.prototype, 'toString');
+for (const ErrorType of [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError,
+  URIError, AggregateError]) {
+  for (const key of ['constructor', 'name', 'message', 'toString']) allowOverride(ErrorType.prototype, key);
+}
+
+// --- The blue: module ---------------------------------------------------------------------------
+function messageOf(error) {
+  try {
+    if (error !== null && typeof error === 'object') {
+      const message = error.message;
+      if (typeof message === 'string') {
+        const name = error.name;
+        return typeof name === 'string' && name !== '' && name !== 'Error' ? name + ': ' + message : message;
+      }
+    }
+    return String(error);
+  } catch {
+    return 'a value that cannot be shown was thrown';
+  }
+}
+function hexBuffer(hex) {
+  return freeze({
+    length: hex.length / 2,
+    toString(encoding) {
+      if (encoding === 'hex') return hex;
+      throw new RealError("publicKey.toString() supports only 'hex' in paydoc scripts");
+    },
+  });
+}
+const ECPair = freeze({
+  fromWIF(wif) {
+    if (typeof wif !== 'string') throw new TypeError('ECPair.fromWIF() expects a WIF string');
+    let hex;
+    try {
+      hex = hostPublicKeyFromWif(wif);
+    } catch (error) {
+      throw new RealError(messageOf(error));
+    }
+    return freeze({ publicKey: hexBuffer(hex), compressed: hex.length === 66 });
+  },
+});
+const blueModule = freeze({ __proto__: null, bitcoinjs: freeze({ ECPair }) });
+
+// --- Hardening: freeze every intrinsic reachable from the global object -----------------------
+function hardenAll(roots) {
+  const seen = new Set();
+  const pending = [...roots];
+  while (pending.length > 0) {
+    const value = pending.pop();
+    if (value === null || (typeof value !== 'object' && typeof value !== 'function')) continue;
+    if (apply(setHas, seen, [value])) continue;
+    apply(setAdd, seen, [value]);
+    freeze(value);
+    pending.push(getPrototypeOf(value));
+    for (const key of ownKeys(value)) {
+      const descriptor = getOwnPropertyDescriptor(value, key);
+      if (hasOwn(descriptor, 'value')) pending.push(descriptor.value);
+      else pending.push(descriptor.get, descriptor.set);
+    }
+  }
+}
+
+// --- document(pointer) ------------------------------------------------------------------------
+let documentJson = null;
+let documentRoot;
+let documentParsed = false;
+
+const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
+const BAD_ESCAPE = /~(?:[^01]|$)/;
+const ESCAPED_SLASH = /~1/g;
+const ESCAPED_TILDE = /~0/g;
+
+// The author's view of a node (model/node.ts simplify): {value: x} is x, {items: [...]} is the
+// list. It always builds fresh objects, so a step cannot change what a later read returns.
+function simplify(node) {
+  if (node === null || typeof node !== 'object') return node;
+  if (isArray(node)) {
+    const out = [];
+    for (let index = 0; index < node.length; index += 1) out[index] = simplify(node[index]);
+    return out;
+  }
+  const nodeKeys = objectKeys(node);
+  let fields = 0;
+  for (const key of nodeKeys) if (!apply(setHas, RESERVED_KEYS, [key])) fields += 1;
+  if (fields === 0 && hasOwn(node, 'value')) return node.value === undefined ? null : node.value;
+  if (fields === 0 && hasOwn(node, 'items') && isArray(node.items)) return simplify(node.items);
+  const out = {};
+  for (const key of nodeKeys) {
+    const child = apply(setHas, RESERVED_KEYS, [key]) ? copy(node[key]) : simplify(node[key]);
+    if (key === '__proto__') defineProperty(out, key, { value: child, writable: true, enumerable: true, configurable: true });
+    else out[key] = child;
+  }
+  return out;
+}
+function copy(value) {
+  return value === null || typeof value !== 'object' ? value : jsonParse(jsonStringify(value));
+}
+
+const readDocument = {
+  document(pointer) {
+    if (documentJson === null) throw new RealError('document() can only be called while the step runs');
+    if (typeof pointer !== 'string') throw new TypeError('document() expects a JSON pointer such as "/amount"');
+    if (pointer !== '' && !apply(stringStartsWith, pointer, ['/'])) {
+      throw new RealError('invalid JSON pointer "' + pointer + '": it must be empty or start with "/"');
+    }
+    if (apply(regexpTest, BAD_ESCAPE, [pointer])) {
+      throw new RealError('invalid JSON pointer "' + pointer + '": "~" must be followed by 0 or 1');
+    }
+    if (!documentParsed) {
+      documentRoot = jsonParse(documentJson);
+      documentParsed = true;
+    }
+    let node = documentRoot;
+    if (pointer !== '') {
+      const segments = apply(stringSplit, apply(stringSlice, pointer, [1]), ['/']);
+      for (const raw of segments) {
+        const segment = apply(stringReplace, apply(stringReplace, raw, [ESCAPED_SLASH, '/']), [ESCAPED_TILDE, '~']);
+        if (node === null || typeof node !== 'object') return undefined;
+        const isIndex = apply(regexpTest, ARRAY_INDEX, [segment]);
+        if (isArray(node)) {
+          node = isIndex ? node[+segment] : undefined;
+        } else if (isIndex && hasOwn(node, 'items') && isArray(node.items)) {
+          node = node.items[+segment];
+        } else {
+          node = hasOwn(node, segment) ? node[segment] : undefined;
+        }
+        if (node === undefined) return undefined;
+      }
+    }
+    return simplify(node);
+  },
+}.document;
+
+// --- Step results: strict JSON ------------------------------------------------------------------
+class NotJson extends RealError {}
+
+function typeName(value) {
+  if (value instanceof RealPromise) return 'a Promise (async steps are not supported)';
+  try {
+    const constructor = getPrototypeOf(value).constructor;
+    if (typeof constructor === 'function' && typeof constructor.name === 'string' && constructor.name !== '') {
+      return 'a ' + constructor.name;
+    }
+  } catch {
+    // fall through
+  }
+  return 'an object that is not plain';
+}
+
+function serialize(root) {
+  const path = [];
+  const ancestors = new Set();
+  function fail(what) {
+    let where = '';
+    for (const key of path) where += '/' + apply(stringReplace, apply(stringReplace, String(key), [/~/g, '~0']), [/\//g, '~1']);
+    throw new NotJson('step result is not JSON: ' + what + (where === '' ? '' : ' at "' + where + '"'));
+  }
+  function write(input, key) {
+    let value = input;
+    if (value !== null && typeof value === 'object') {
+      const toJSON = value.toJSON;
+      if (typeof toJSON === 'function') value = apply(toJSON, value, [key]);
+    }
+    switch (typeof value) {
+      case 'string':
+        return jsonStringify(value);
+      case 'number':
+        if (!numberIsFinite(value)) fail(String(value));
+        return jsonStringify(value);
+      case 'boolean':
+        return value ? 'true' : 'false';
+      case 'undefined':
+        return fail('undefined');
+      case 'bigint':
+        return fail('a BigInt');
+      case 'symbol':
+        return fail('a Symbol');
+      case 'function':
+        return fail('a function');
+    }
+    if (value === null) return 'null';
+    if (apply(setHas, ancestors, [value])) fail('a circular reference');
+    if (path.length >= MAX_RESULT_DEPTH) fail('nesting deeper than ' + MAX_RESULT_DEPTH + ' levels');
+    apply(setAdd, ancestors, [value]);
+    let out;
+    if (isArray(value)) {
+      out = '[';
+      const length = value.length;
+      for (let index = 0; index < length; index += 1) {
+        path.push(index);
+        out += (index === 0 ? '' : ',') + write(value[index], String(index));
+        path.pop();
+      }
+      out += ']';
+    } else {
+      const prototype = getPrototypeOf(value);
+      if (prototype !== ObjectPrototype && prototype !== null) fail(typeName(value));
+      out = '{';
+      let first = true;
+      for (const name of objectKeys(value)) {
+        const child = value[name];
+        // As in JSON.stringify, a property that is undefined is left out.
+        if (child === undefined) continue;
+        path.push(name);
+        out += (first ? '' : ',') + jsonStringify(name) + ':' + write(child, name);
+        path.pop();
+        first = false;
+      }
+      out += '}';
+    }
+    apply(setDelete, ancestors, [value]);
+    if (out.length > MAX_RESULT_CHARS) throw new NotJson('step result is larger than ' + MAX_RESULT_CHARS + ' characters of JSON');
+    return out;
+  }
+  return write(root, '');
+}
+
+// --- Entry points -------------------------------------------------------------------------------
+const steps = [];
+
+function failure(error) {
+  if (error !== null && typeof error === 'object' && apply(weakSetHas, memoryErrors, [error])) {
+    return TAG_MEMORY + error.message;
+  }
+  if (error instanceof RealRangeError && error.message === 'Array buffer allocation failed') {
+    return TAG_MEMORY + error.message;
+  }
+  const message = messageOf(error);
+  return TAG_ERROR + (message.length > MAX_MESSAGE_CHARS ? apply(stringSlice, message, [0, MAX_MESSAGE_CHARS]) + '…' : message);
+}
+
+function compile(id, prologue, body) {
+  try {
+    steps[id] = construct(RealFunction, [...GUEST_PARAMETERS, BLUE_PARAMETER, "'use strict'; " + prologue + '\n' + body + '\n']);
+    return '';
+  } catch (error) {
+    return messageOf(error);
+  }
+}
+
+function invoke(id, argsJson, documentText) {
+  const step = steps[id];
+  let outcome;
+  documentJson = documentText;
+  documentParsed = false;
+  try {
+    const args = jsonParse(argsJson);
+    args[DOCUMENT_INDEX] = readDocument;
+    args[GUEST_PARAMETERS.length] = blueModule;
+    const result = apply(step, undefined, args);
+    if (result === undefined) {
+      outcome = TAG_ERROR + 'step must return a value';
+    } else if (result instanceof RealPromise) {
+      outcome = TAG_ERROR + 'step returned a Promise: async steps are not supported';
+    } else if (result === null || typeof result !== 'object' || isArray(result)) {
+      outcome = TAG_ERROR + 'step must return an object, not ' + (result === null ? 'null' : isArray(result) ? 'a list' : 'a ' + typeof result);
+    } else {
+      outcome = TAG_VALUE + serialize(result);
+    }
+  } catch (error) {
+    outcome = failure(error);
+  }
+  documentJson = null;
+  documentRoot = undefined;
+  return outcome;
+}
+
+function release(id) {
+  steps[id] = undefined;
+}
+
+hardenAll([G, blueModule, readDocument, PaydocDate, PaydocArray, ...hiddenIntrinsics,
+  getPrototypeOf([][Symbol.iterator]()), getPrototypeOf(new Map()[Symbol.iterator]()),
+  getPrototypeOf(new Set()[Symbol.iterator]()), getPrototypeOf(''[Symbol.iterator]()),
+  getPrototypeOf('a'.matchAll(/a/g))]);
+
+return freeze({ compile, invoke, release });
+`;

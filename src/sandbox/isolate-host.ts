@@ -1,0 +1,302 @@
+import { createHash } from 'node:crypto';
+import ivm from 'isolated-vm';
+import { publicKeyFromWif } from './bitcoin-host.js';
+import type { GuestRuntime } from './guest-runtime.js';
+import { GUEST_RESULT_TAGS, GUEST_RUNTIME_SOURCE } from './guest-runtime.js';
+import type { PreparedCall, PreparedOutcome } from './script-call.js';
+import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from './script-call.js';
+import { prepareScript } from './script-source.js';
+import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
+import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
+
+/** Options of {@link IsolateHost}. */
+export interface IsolateHostOptions {
+  /** Limits for calls that do not give their own (default {@link DEFAULT_SCRIPT_LIMITS}). */
+  limits?: Partial<ScriptLimits>;
+  /** Compiled scripts kept, least recently used dropped first (default 1000). */
+  maxCachedScripts?: number;
+  /**
+   * Called when isolated-vm reports that V8 lost control of the isolate. The isolate is
+   * discarded and rebuilt either way; a supervised worker exits here instead.
+   */
+  onCatastrophicError?: (message: string) => void;
+}
+
+/** Counters of an {@link IsolateHost}. */
+export interface IsolateHostStats {
+  /** Calls run (including those that failed). */
+  calls: number;
+  /** Scripts compiled; a cache hit does not count. */
+  compiles: number;
+  /** Scripts in the compile cache now. */
+  cachedScripts: number;
+  /** Isolates built: the first one, and one after each timeout, out-of-memory or failure. */
+  isolatesCreated: number;
+}
+
+type CacheEntry = { id: number } | { error: string };
+
+interface IsolateState {
+  isolate: ivm.Isolate;
+  memoryMb: number;
+  compile: ivm.Reference<GuestRuntime['compile']>;
+  invoke: ivm.Reference<GuestRuntime['invoke']>;
+  release: ivm.Reference<GuestRuntime['release']>;
+  /** sha256 of the code → compiled step; Map order is least recently used first. */
+  cache: Map<string, CacheEntry>;
+  broken: boolean;
+}
+
+const MAX_CODE_CHARS = 1_000_000;
+// Bootstrapping hardens every intrinsic; generous, since it runs once per isolate.
+const BOOTSTRAP_TIMEOUT_MS = 5_000;
+// Longest array a guest may create: one that would fill a sixteenth of the heap. Beyond that
+// isolated-vm may abort the process instead of reporting out-of-memory (see guest-runtime.ts).
+const ARRAY_LENGTH_PER_MB = (1024 * 1024) / 16;
+
+/**
+ * Runs JavaScript Code steps in this process, in one long-lived isolated-vm isolate with one
+ * hardened context (DESIGN.md §5). Each script is compiled once, cached by the sha256 of its
+ * code; a call passes JSON text in and gets JSON text out.
+ *
+ * Calls run synchronously on the calling thread. A timeout or out-of-memory discards the
+ * isolate and the next call builds a new one. isolated-vm cannot stop everything a hostile
+ * script can do (some allocations hang or abort the process): servers should use
+ * {@link SupervisedSandbox}, which runs this host in a child process it can kill.
+ */
+export class IsolateHost implements Sandbox {
+  private readonly defaults: ScriptLimits;
+  private readonly maxCachedScripts: number;
+  private readonly onCatastrophicError: ((message: string) => void) | undefined;
+  private state: IsolateState | undefined;
+  private nextId = 1;
+  private closed = false;
+  private readonly counters = { calls: 0, compiles: 0, isolatesCreated: 0 };
+
+  constructor(options: IsolateHostOptions = {}) {
+    this.defaults = resolveLimits(options.limits, DEFAULT_SCRIPT_LIMITS);
+    this.maxCachedScripts = Math.max(1, options.maxCachedScripts ?? 1000);
+    this.onCatastrophicError = options.onCatastrophicError;
+  }
+
+  /** Runs one step. Never rejects for anything the script does; see {@link ScriptOutcome}. */
+  run(input: ScriptInput, limits?: Partial<ScriptLimits>): Promise<ScriptOutcome> {
+    try {
+      return Promise.resolve(this.runSync(input, limits));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * {@link run}, synchronously.
+   *
+   * @throws RangeError when `limits` are not valid.
+   */
+  runSync(input: ScriptInput, limits?: Partial<ScriptLimits>): ScriptOutcome {
+    return toScriptOutcome(this.runPrepared(prepareCall(input), limits));
+  }
+
+  /**
+   * Runs one step whose inputs are already JSON text, and leaves its value as JSON text: the
+   * supervised worker's entry point, which never parses what it only passes along.
+   *
+   * @throws RangeError when `limits` are not valid.
+   */
+  runPrepared(call: PreparedCall, limits?: Partial<ScriptLimits>): PreparedOutcome {
+    const resolved = resolveLimits(limits, this.defaults);
+    this.counters.calls += 1;
+    if (this.closed) return { ok: false, code: 'sandbox_unavailable', message: 'the sandbox is closed' };
+    if (call.code.length > MAX_CODE_CHARS) {
+      return { ok: false, code: 'script_error', message: `code is longer than ${MAX_CODE_CHARS} characters` };
+    }
+    let state: IsolateState;
+    try {
+      state = this.ensureIsolate(resolved.memoryMb);
+    } catch (error) {
+      return { ok: false, code: 'sandbox_unavailable', message: `cannot start the sandbox: ${messageOf(error)}` };
+    }
+    const compiled = this.compiled(state, call.code, resolved);
+    if ('ok' in compiled) return compiled;
+    if ('error' in compiled) return { ok: false, code: 'script_error', message: compiled.error };
+
+    let tagged: string;
+    try {
+      tagged = state.invoke.applySync(undefined, [compiled.id, call.argsJson, call.documentJson], {
+        timeout: resolved.cpuMs,
+      });
+    } catch (error) {
+      return this.failure(state, error, resolved, resolved.cpuMs);
+    }
+    const rest = tagged.slice(1);
+    switch (tagged[0]) {
+      case GUEST_RESULT_TAGS.value:
+        return { ok: true, valueJson: rest };
+      case GUEST_RESULT_TAGS.memory:
+        return { ok: false, code: 'script_memory', message: rest };
+      default:
+        return { ok: false, code: 'script_error', message: rest };
+    }
+  }
+
+  /** Counters, for tests and metrics. */
+  stats(): IsolateHostStats {
+    return { ...this.counters, cachedScripts: this.state?.cache.size ?? 0 };
+  }
+
+  /** Disposes the isolate; later calls fail with `sandbox_unavailable`. */
+  close(): Promise<void> {
+    this.closed = true;
+    this.discard();
+    return Promise.resolve();
+  }
+
+  private ensureIsolate(memoryMb: number): IsolateState {
+    const current = this.state;
+    if (current !== undefined && !current.broken && !current.isolate.isDisposed) {
+      // One memory limit per isolate: a call asking for another one gets a new isolate.
+      if (current.memoryMb === memoryMb) return current;
+    }
+    this.discard();
+    const state = this.createIsolate(memoryMb);
+    this.state = state;
+    return state;
+  }
+
+  private createIsolate(memoryMb: number): IsolateState {
+    const holder: { state?: IsolateState } = {};
+    const isolate = new ivm.Isolate({
+      memoryLimit: memoryMb,
+      onCatastrophicError: (message: string) => {
+        if (holder.state !== undefined) holder.state.broken = true;
+        this.onCatastrophicError?.(message);
+      },
+    });
+    try {
+      const context = isolate.createContextSync();
+      const runtime = context.evalClosureSync(
+        GUEST_RUNTIME_SOURCE,
+        [new ivm.Callback(hostPublicKeyFromWif), Math.floor(memoryMb * ARRAY_LENGTH_PER_MB)],
+        { result: { reference: true }, timeout: BOOTSTRAP_TIMEOUT_MS },
+      ) as ivm.Reference<GuestRuntime>;
+      const state: IsolateState = {
+        isolate,
+        memoryMb,
+        compile: runtime.getSync('compile', { reference: true }),
+        invoke: runtime.getSync('invoke', { reference: true }),
+        release: runtime.getSync('release', { reference: true }),
+        cache: new Map(),
+        broken: false,
+      };
+      runtime.release();
+      holder.state = state;
+      this.counters.isolatesCreated += 1;
+      return state;
+    } catch (error) {
+      if (!isolate.isDisposed) isolate.dispose();
+      throw error;
+    }
+  }
+
+  /** The cached compiled script, compiling it on a miss; an outcome when compiling failed for lack of time or memory. */
+  private compiled(state: IsolateState, code: string, limits: ScriptLimits): CacheEntry | PreparedOutcome {
+    const hash = createHash('sha256').update(code).digest('base64');
+    const cached = state.cache.get(hash);
+    if (cached !== undefined) {
+      state.cache.delete(hash);
+      state.cache.set(hash, cached);
+      return cached;
+    }
+    const entry = this.compile(state, code, limits);
+    if ('ok' in entry) return entry;
+    state.cache.set(hash, entry);
+    if (state.cache.size > this.maxCachedScripts) this.evictOldest(state);
+    return entry;
+  }
+
+  private compile(state: IsolateState, code: string, limits: ScriptLimits): CacheEntry | PreparedOutcome {
+    const prepared = prepareScript(code);
+    if (!prepared.ok) return { error: prepared.message };
+    const id = this.nextId;
+    this.nextId += 1;
+    const timeout = compileTimeoutMs(limits);
+    let problem: string;
+    try {
+      problem = state.compile.applySync(undefined, [id, prepared.prologue, prepared.body], { timeout });
+    } catch (error) {
+      return this.failure(state, error, limits, timeout);
+    }
+    this.counters.compiles += 1;
+    if (problem === '') return { id };
+    return { error: withLine(problem, syntaxErrorLine(state.isolate, prepared.body)) };
+  }
+
+  private evictOldest(state: IsolateState): void {
+    const oldest = state.cache.keys().next();
+    if (oldest.done === true) return;
+    const entry = state.cache.get(oldest.value);
+    state.cache.delete(oldest.value);
+    if (entry !== undefined && 'id' in entry) {
+      try {
+        state.release.applySync(undefined, [entry.id], { timeout: 100 });
+      } catch {
+        state.broken = true;
+      }
+    }
+  }
+
+  /**
+   * A call that did not come back: out of memory, out of time, or the isolate broke. The
+   * isolate is discarded in every case: after a timeout, work the script queued (promise jobs)
+   * could still be pending and would run inside the next call.
+   */
+  private failure(state: IsolateState, error: unknown, limits: ScriptLimits, timeoutMs: number): PreparedOutcome {
+    const message = messageOf(error);
+    const outOfMemory = state.isolate.isDisposed || /memory limit/i.test(message);
+    this.discard();
+    if (outOfMemory) {
+      return {
+        ok: false,
+        code: 'script_memory',
+        message: `step exceeded the sandbox memory limit of ${limits.memoryMb} MB`,
+      };
+    }
+    if (/timed out/i.test(message)) {
+      return { ok: false, code: 'script_timeout', message: `step exceeded its time limit of ${timeoutMs} ms` };
+    }
+    return { ok: false, code: 'sandbox_unavailable', message: `sandbox failure: ${message}` };
+  }
+
+  private discard(): void {
+    const state = this.state;
+    this.state = undefined;
+    if (state !== undefined && !state.isolate.isDisposed) state.isolate.dispose();
+  }
+}
+
+/** The guest's `bitcoinjs.ECPair.fromWIF` lands here; whatever it throws is rethrown in the guest. */
+function hostPublicKeyFromWif(wif: unknown): string {
+  if (typeof wif !== 'string') throw new Error('invalid WIF private key: expected a string');
+  return publicKeyFromWif(wif);
+}
+
+// For a syntax error, compile the body as a script once more only to learn where V8 stopped:
+// the Function constructor, which the guest uses so that a body cannot close its own function,
+// reports no position.
+function syntaxErrorLine(isolate: ivm.Isolate, body: string): number | undefined {
+  try {
+    isolate.compileScriptSync(`(function () {${body}\n})`, { filename: 'step' }).release();
+  } catch (error) {
+    const match = /\[step:(\d+):\d+\]$/.exec(messageOf(error));
+    if (match?.[1] !== undefined) return Number(match[1]);
+  }
+  return undefined;
+}
+
+function withLine(message: string, line: number | undefined): string {
+  return line === undefined ? message : `line ${line}: ${message}`;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

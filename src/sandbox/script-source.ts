@@ -1,0 +1,83 @@
+import { BLUE_MODULE_EXPORTS } from './guest-api.js';
+import { BLUE_MODULE_PARAMETER } from './guest-runtime.js';
+
+/**
+ * A step body ready to compile: `import … from 'blue:…'` lines blanked out (so line numbers
+ * stay the same) and turned into a one-line `prologue` of bindings to the built-in module.
+ */
+export type PreparedScript =
+  | { ok: true; prologue: string; body: string }
+  | { ok: false; message: string };
+
+// `import { a, b as c } from 'blue:…'` or `import * as ns from 'blue:…'`, either quote, the
+// binding list possibly over several lines, an optional semicolon and trailing line comment.
+const BLUE_IMPORT =
+  /^[ \t]*import[ \t]*(\{[^}]*\}|\*[ \t]*as[ \t]+[^\s]+)[ \t]*from[ \t]*(['"])blue:[^'"\r\n]*\2[ \t]*;?[ \t]*(?:\/\/[^\r\n]*)?$/gm;
+// Any other static import. `import(` and `import.meta` are expressions, left to the compiler.
+const OTHER_IMPORT = /^[ \t]*import(?![ \t]*[.(])\b/;
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+const EXPORTS: ReadonlySet<string> = new Set(BLUE_MODULE_EXPORTS);
+const USAGE = `import { ${BLUE_MODULE_EXPORTS.join(', ')} } from 'blue:…'`;
+
+/** Rewrites the step's `blue:` imports; any other import is an error naming its line. */
+export function prepareScript(code: string): PreparedScript {
+  const bindings: string[] = [];
+  let problem: string | undefined;
+  const body = code.replace(BLUE_IMPORT, (match: string, clause: string, _quote, offset: number) => {
+    const line = lineAt(code, offset);
+    const binding = bindingFor(clause);
+    if (typeof binding === 'string') bindings.push(binding);
+    else problem ??= `line ${line}: ${binding.error}`;
+    return match.replace(/[^\r\n]/g, '');
+  });
+  if (problem !== undefined) return { ok: false, message: problem };
+
+  const lines = body.split('\n');
+  for (let index = 0; index < lines.length; index += 1) {
+    const text = lines[index] ?? '';
+    if (OTHER_IMPORT.test(text)) {
+      return {
+        ok: false,
+        message: `line ${index + 1}: only the built-in blue: module can be imported (${USAGE}): ${text.trim()}`,
+      };
+    }
+  }
+  const prologue = bindings.length === 0 ? '' : `const ${bindings.join(', ')};`;
+  return { ok: true, prologue, body };
+}
+
+function bindingFor(clause: string): string | { error: string } {
+  if (clause.startsWith('*')) {
+    const local = clause.replace(/^\*\s*as\s+/, '');
+    if (!IDENTIFIER.test(local)) return { error: `invalid import binding "${local}"` };
+    return `${local} = ${BLUE_MODULE_PARAMETER}`;
+  }
+  const names: string[] = [];
+  for (const specifier of clause.slice(1, -1).split(',')) {
+    const parts = specifier.trim().split(/\s+/);
+    if (parts.length === 1 && parts[0] === '') continue;
+    const [imported = '', as, local = imported] = parts;
+    const wellFormed =
+      (parts.length === 1 || (parts.length === 3 && as === 'as')) &&
+      IDENTIFIER.test(imported) &&
+      IDENTIFIER.test(local);
+    if (!wellFormed) return { error: `invalid import binding "${specifier.trim()}"` };
+    if (!EXPORTS.has(imported)) {
+      return {
+        error: `the blue: module has no export "${imported}" (it exports: ${BLUE_MODULE_EXPORTS.join(', ')})`,
+      };
+    }
+    names.push(local === imported ? imported : `${imported}: ${local}`);
+  }
+  if (names.length === 0) return { error: `import binds nothing (${USAGE})` };
+  return `{ ${names.join(', ')} } = ${BLUE_MODULE_PARAMETER}`;
+}
+
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
+    line += 1;
+  }
+  return line;
+}

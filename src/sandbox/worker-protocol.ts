@@ -1,0 +1,57 @@
+import type { PreparedCall, PreparedOutcome } from './script-call.js';
+import type { ScriptLimits } from './sandbox.js';
+
+/** Supervisor → worker: run one step. The worker answers requests in the order they arrive. */
+export interface RunRequestMessage {
+  type: 'run';
+  id: number;
+  call: PreparedCall;
+  limits: ScriptLimits;
+}
+
+/** Worker → supervisor: the worker has built its isolate and takes requests. */
+export interface ReadyMessage {
+  type: 'ready';
+}
+
+/** Worker → supervisor: the outcome of request `id`. */
+export interface ResultMessage {
+  type: 'result';
+  id: number;
+  outcome: PreparedOutcome;
+}
+
+/** Anything the worker sends. */
+export type WorkerMessage = ReadyMessage | ResultMessage;
+
+/** True for a well-formed {@link RunRequestMessage}. */
+export function isRunRequest(value: unknown): value is RunRequestMessage {
+  if (!isRecord(value) || value.type !== 'run' || typeof value.id !== 'number') return false;
+  const { call, limits } = value;
+  return (
+    isRecord(call) &&
+    typeof call.code === 'string' &&
+    typeof call.stepName === 'string' &&
+    typeof call.argsJson === 'string' &&
+    typeof call.documentJson === 'string' &&
+    isRecord(limits) &&
+    typeof limits.cpuMs === 'number' &&
+    typeof limits.memoryMb === 'number'
+  );
+}
+
+/** True for a well-formed {@link WorkerMessage}. */
+export function isWorkerMessage(value: unknown): value is WorkerMessage {
+  if (!isRecord(value)) return false;
+  if (value.type === 'ready') return true;
+  if (value.type !== 'result' || typeof value.id !== 'number') return false;
+  const { outcome } = value;
+  if (!isRecord(outcome)) return false;
+  return outcome.ok === true
+    ? typeof outcome.valueJson === 'string'
+    : typeof outcome.code === 'string' && typeof outcome.message === 'string';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}

@@ -1,0 +1,154 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { JsonObject, JsonValue } from '../../src/model/json.js';
+import { isJsonObject } from '../../src/model/json.js';
+import { loadYaml } from '../../src/model/load-yaml.js';
+import { simplify } from '../../src/model/node.js';
+import { parseEvents, runOffline } from '../../src/engine/offline-run.js';
+import type { OfflineRun } from '../../src/engine/offline-run.js';
+import type { ProcessStatus } from '../../src/processor/processor-types.js';
+import { IsolateHost } from '../../src/sandbox/isolate-host.js';
+import { defaultTypeRegistry } from '../../src/types/load-library.js';
+import { DocumentValidator } from '../../src/validation/document-validator.js';
+
+// The one runner for documents/scenarios/<name>/: scenario.yaml names the document (default
+// document.yaml) and events (default events.yaml) and says what to expect.
+const root = join(import.meta.dirname, '../../documents/scenarios');
+const registry = defaultTypeRegistry();
+const validator = new DocumentValidator(registry);
+const sandbox = new IsolateHost();
+afterAll(() => sandbox.close());
+
+function readYaml(path: string): JsonValue {
+  const loaded = loadYaml(readFileSync(path, 'utf8'));
+  if (!loaded.ok) throw new Error(`${path}: ${JSON.stringify(loaded.problems)}`);
+  return loaded.value;
+}
+
+interface Scenario {
+  name: string;
+  document: JsonObject;
+  events: JsonValue;
+  expect: JsonObject;
+}
+
+function loadScenario(name: string): Scenario {
+  const folder = join(root, name);
+  const spec = readYaml(join(folder, 'scenario.yaml')) as JsonObject;
+  const documentPath = resolve(
+    folder,
+    typeof spec.document === 'string' ? spec.document : 'document.yaml',
+  );
+  const eventsPath = resolve(folder, typeof spec.events === 'string' ? spec.events : 'events.yaml');
+  return {
+    name,
+    document: readYaml(documentPath) as JsonObject,
+    events: readYaml(eventsPath),
+    expect: (spec.expect ?? {}) as JsonObject,
+  };
+}
+
+async function run(scenario: Scenario): Promise<OfflineRun> {
+  const parsed = parseEvents(scenario.events, registry);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
+  return runOffline(scenario.document, parsed.events, { registry, sandbox, validator });
+}
+
+/** Every key of `expected` is in `actual` with a matching value (maps recursively, lists exactly). */
+function expectSubset(actual: JsonValue | undefined, expected: JsonValue, path = ''): void {
+  if (isJsonObject(expected)) {
+    expect(isJsonObject(actual), `${path} should be a map`).toBe(true);
+    for (const key of Object.keys(expected))
+      expectSubset((actual as JsonObject)[key], expected[key] as JsonValue, `${path}/${key}`);
+  } else if (Array.isArray(expected)) {
+    expect(Array.isArray(actual) ? actual.length : actual, `${path} length`).toBe(expected.length);
+    expected.forEach((item, index) =>
+      expectSubset((actual as JsonValue[])[index], item, `${path}/${index}`),
+    );
+  } else {
+    expect(simplify(actual ?? null), path).toEqual(expected);
+  }
+}
+
+function expectStatus(status: ProcessStatus, expected: JsonValue, index: number): void {
+  const label = `event ${index + 1}`;
+  if (expected === 'ok') {
+    expect(status, label).toEqual({ kind: 'ok' });
+    return;
+  }
+  const spec = expected as JsonObject;
+  if (spec.terminated !== undefined) {
+    expect(status, label).toMatchObject({ kind: 'terminated', cause: spec.terminated });
+    return;
+  }
+  expect(status, label).toMatchObject({ kind: 'rejected', code: spec.rejected });
+  if (status.kind !== 'rejected') return;
+  if (typeof spec.reason === 'string') expect(status.reason, label).toContain(spec.reason);
+  if (typeof spec.step === 'string') expect(status.step, label).toBe(spec.step);
+}
+
+const names = readdirSync(root, { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort();
+
+describe('scenarios', () => {
+  it('include the cases the issues ask for', () => {
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'delivery-on-time',
+        'late-delivery',
+        'btc-key-valid',
+        'btc-key-wrong',
+        'duplicate-entry',
+        'operation-wrong-request-type',
+        'step-throws-after-update',
+        'patch-checkpoint-forbidden',
+        'document-update-watcher',
+        'cascade-limit',
+      ]),
+    );
+  });
+
+  for (const name of names) {
+    it(name, async () => {
+      const scenario = loadScenario(name);
+      const result = await run(scenario);
+      const expected = scenario.expect;
+      expect(result.initialized.status).toEqual({ kind: 'ok' });
+      if (Array.isArray(expected.statuses)) {
+        expect(result.steps.map((step) => step.result.status.kind)).toHaveLength(
+          expected.statuses.length,
+        );
+        expected.statuses.forEach((status, index) =>
+          expectStatus(
+            (result.steps[index] as OfflineRun['steps'][number]).result.status,
+            status,
+            index,
+          ),
+        );
+      }
+      const emitted = result.steps.flatMap((step) => step.result.emitted);
+      if (expected.emitted !== undefined) expectSubset(emitted, expected.emitted, 'emitted');
+      const patches = result.steps.flatMap((step) => step.result.patches) as unknown as JsonValue;
+      if (expected.patches !== undefined) expectSubset(patches, expected.patches, 'patches');
+      if (typeof expected.skipped === 'number') {
+        expect(result.steps.flatMap((step) => step.result.skipped)).toHaveLength(expected.skipped);
+      }
+      if (expected.document !== undefined)
+        expectSubset(result.document, expected.document, 'document');
+      if (expected.unchanged === true) expect(result.document).toBe(result.initialized.document);
+      expect(validator.validate(result.document)).toEqual([]);
+
+      // Determinism: the same document and events give byte-identical results and BlueId.
+      const again = await run(scenario);
+      expect(JSON.stringify(again.steps)).toBe(JSON.stringify(result.steps));
+      expect(again.blueId).toBe(result.blueId);
+    });
+  }
+});
+
+it('the scenario documents exist where scenario.yaml says', () => {
+  for (const name of names) expect(() => loadScenario(name), dirname(name)).not.toThrow();
+});
