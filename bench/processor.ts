@@ -26,6 +26,8 @@ async function feed(
   to: number,
   context: ProcessContext,
 ) {
+  // Each timed run starts from a collected heap (npm run bench passes --expose-gc).
+  (globalThis as { gc?: () => void }).gc?.();
   let current = document;
   const emitted: JsonObject[] = [];
   const samples: number[] = [];
@@ -48,20 +50,24 @@ async function initialized(document: JsonObject, context: ProcessContext): Promi
   return result.document;
 }
 
-/** The four Blue-compatible workloads: 1,000 warm-up events, then events 1..2,000 timed. */
+/** The four Blue-compatible workloads: 2 × 1,000 warm-up events each, then events 1..2,000 timed. */
 export async function workloadBenchmarks(): Promise<BenchResult[]> {
   const sandbox = new IsolateHost();
   const context: ProcessContext = { registry: defaultTypeRegistry(), sandbox };
   const results: BenchResult[] = [];
+  // Warm every workload first, so the first one measured does not pay for the JIT alone.
+  for (let round = 0; round < 2; round += 1) {
+    for (const name of WORKLOADS) {
+      await feed(
+        await initialized(workloadDocument(name), context),
+        (i) => workloadEvent(name, i),
+        1,
+        1000,
+        context,
+      );
+    }
+  }
   for (const name of WORKLOADS) {
-    const warm = await feed(
-      await initialized(workloadDocument(name), context),
-      (i) => workloadEvent(name, i),
-      1,
-      1000,
-      context,
-    );
-    void warm;
     const run = await feed(
       await initialized(workloadDocument(name), context),
       (i) => workloadEvent(name, i),
@@ -110,6 +116,11 @@ function twoKbDocument(withJavaScript: boolean): JsonObject {
       ];
   return {
     ...document,
+    // Pads the 1.7 KB example to the 2 KB of DESIGN.md §11's targets.
+    description:
+      'Order 1042 from the online shop: two items, delivery by DHL, guarantee of an 80% discount for late delivery. '.repeat(
+        3,
+      ),
     counter: 0,
     contracts: {
       ...(document.contracts as JsonObject),

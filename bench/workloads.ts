@@ -26,7 +26,7 @@ export function workloadDocument(name: Workload): JsonObject {
 
 /** Event i (1-based) of a workload, exactly as ../shared/bench/README.md describes it. */
 export function workloadEvent(name: Workload, i: number): ProcessorEvent {
-  const message =
+  const message: JsonObject =
     name === 'capture'
       ? {
           type: 'Conversation/Operation Request',

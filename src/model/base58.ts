@@ -1,27 +1,40 @@
 const ALPHABET = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz';
-// log(256) / log(58): how many base-58 digits one byte needs, rounded up.
-const DIGITS_PER_BYTE = 1.38;
+// Digits are produced five at a time: 58^5 = 656,356,768, and limb × 256 + carry stays far
+// below 2^53, so plain numbers hold every intermediate exactly.
+const LIMB = 58 ** 5;
+const DIGITS_PER_LIMB = 5;
+const CODES = Array.from(ALPHABET, (char) => char.charCodeAt(0));
+const ONE = '1'.charCodeAt(0);
 
 /** Base58 with the Bitcoin alphabet (base58btc), leading zero bytes as '1'. */
 export function base58Encode(bytes: Uint8Array): string {
   let zeros = 0;
   while (zeros < bytes.length && bytes[zeros] === 0) zeros += 1;
-  const size = Math.ceil((bytes.length - zeros) * DIGITS_PER_BYTE) + 1;
-  const digits = new Uint8Array(size);
-  let length = 0;
+  // Little-endian limbs in base 58^5.
+  const limbs: number[] = [];
   for (let i = zeros; i < bytes.length; i += 1) {
     let carry = bytes[i] as number;
-    let j = 0;
-    for (let k = size - 1; (carry !== 0 || j < length) && k >= 0; k -= 1, j += 1) {
-      carry += 256 * (digits[k] as number);
-      digits[k] = carry % 58;
-      carry = (carry / 58) | 0;
+    for (let j = 0; j < limbs.length; j += 1) {
+      const x = (limbs[j] as number) * 256 + carry;
+      carry = Math.floor(x / LIMB);
+      limbs[j] = x - carry * LIMB;
     }
-    length = j;
+    while (carry > 0) {
+      const next = Math.floor(carry / LIMB);
+      limbs.push(carry - next * LIMB);
+      carry = next;
+    }
   }
-  let start = size - length;
-  while (start < size && digits[start] === 0) start += 1;
-  let out = '1'.repeat(zeros);
-  for (let i = start; i < size; i += 1) out += ALPHABET[digits[i] as number];
-  return out;
+  const codes: number[] = [];
+  for (let j = 0; j < limbs.length; j += 1) {
+    let limb = limbs[j] as number;
+    const last = j === limbs.length - 1;
+    for (let k = 0; k < DIGITS_PER_LIMB && (!last || limb > 0); k += 1) {
+      codes.push(CODES[limb % 58] as number);
+      limb = Math.floor(limb / 58);
+    }
+  }
+  for (let k = 0; k < zeros; k += 1) codes.push(ONE);
+  codes.reverse();
+  return String.fromCharCode(...codes);
 }

@@ -7,7 +7,7 @@ import { isJsonObject } from './json.js';
 
 /** `base58btc(sha256(utf8(canonical JSON)))`: the hash at the bottom of every BlueId. */
 export function hashJson(value: JsonValue): string {
-  return base58Encode(hash('sha256', canonicalJson(value), 'buffer'));
+  return hashText(canonicalJson(value));
 }
 
 const EMPTY_LIST_ID = hashJson({ $list: 'empty' });
@@ -18,8 +18,24 @@ const EMPTY_LIST_ID = hashJson({ $list: 'empty' });
  * callers that want aliases hashed as their BlueIds replace them beforehand.
  */
 export function blueId(node: JsonValue): string {
-  const cleaned = clean(node);
+  const cleaned = isClean(node) ? node : clean(node);
   return idOf(cleaned === undefined ? {} : cleaned);
+}
+
+/** True when nothing needs removing (no nulls, no empty maps): the common case, left uncopied. */
+function isClean(value: JsonValue): boolean {
+  if (value === null) return false;
+  if (typeof value !== 'object') return true;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!isClean(item)) return false;
+    return true;
+  }
+  let empty = true;
+  for (const key in value) {
+    empty = false;
+    if (!isClean(value[key] as JsonValue)) return false;
+  }
+  return !empty;
 }
 
 function clean(value: JsonValue): JsonValue | undefined {
@@ -80,19 +96,31 @@ function idOf(value: JsonValue): string {
       return listId(value.items);
     }
   }
-  const helper: JsonObject = {};
+  // The helper object of rule 6, written straight to its canonical JSON: keys in code-unit
+  // order, name/description/value as written, every other key as {"blueId": id(child)}.
+  keys.sort();
+  let json = '{';
   for (const key of keys) {
     const child = value[key] as JsonValue;
-    if (key === 'name' || key === 'description' || key === 'value') helper[key] = child;
-    else helper[key] = { blueId: idOf(child) };
+    if (json.length > 1) json += ',';
+    json += JSON.stringify(key);
+    if (key === 'name' || key === 'description' || key === 'value')
+      json += `:${canonicalJson(child)}`;
+    else json += `:{"blueId":${JSON.stringify(idOf(child))}}`;
   }
-  return hashJson(helper);
+  return hashText(`${json}}`);
+}
+
+function hashText(canonical: string): string {
+  return base58Encode(hash('sha256', canonical, 'buffer'));
 }
 
 function listId(items: readonly JsonValue[]): string {
   let acc = EMPTY_LIST_ID;
   for (const item of items) {
-    acc = hashJson({ $listCons: { prev: { blueId: acc }, elem: { blueId: idOf(item) } } });
+    acc = hashText(
+      `{"$listCons":{"elem":{"blueId":${JSON.stringify(idOf(item))}},"prev":{"blueId":${JSON.stringify(acc)}}}}`,
+    );
   }
   return acc;
 }

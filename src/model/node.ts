@@ -33,24 +33,53 @@ export function fieldKeys(node: JsonObject): string[] {
  * Checks the node anatomy of DESIGN.md §3.1 over a whole tree: at most one payload
  * (value, items or fields), and reserved keys of the right shape.
  */
-export function checkAnatomy(root: JsonValue): Problem[] {
+export function checkAnatomy(root: JsonValue, previous?: JsonValue): Problem[] {
   const problems: Problem[] = [];
-  visit(root, '', problems);
+  visit(root, '', problems, previous);
   return problems;
 }
 
-function visit(node: JsonValue, pointer: string, problems: Problem[]): void {
+/** `previous`: the same place in a document already checked; identical subtrees are skipped. */
+function visit(node: JsonValue, pointer: string, problems: Problem[], previous?: JsonValue): void {
+  if (previous !== undefined && node === previous) return;
   if (Array.isArray(node)) {
-    node.forEach((item, index) => visit(item, `${pointer}/${index}`, problems));
+    const before = Array.isArray(previous) ? previous : undefined;
+    for (let index = 0; index < node.length; index += 1) {
+      visit(node[index] as JsonValue, `${pointer}/${index}`, problems, before?.[index]);
+    }
     return;
   }
   if (!isJsonObject(node)) return;
-  const report = (message: string, at = pointer): void => {
+  const before = isJsonObject(previous) ? previous : undefined;
+  let hasFields = false;
+  for (const key in node) {
+    if (!RESERVED_KEYS.has(key)) {
+      hasFields = true;
+      break;
+    }
+  }
+  if (Number('value' in node) + Number('items' in node) + Number(hasFields) > 1) {
+    problems.push({
+      code: 'invalid_node',
+      message: 'a node carries at most one of: value, items, child fields',
+      pointer,
+    });
+  }
+  checkReserved(node, pointer, problems);
+  for (const key in node) {
+    if (key === 'value' || key === 'name' || key === 'description' || key === 'blueId') continue;
+    const child = node[key] as JsonValue;
+    const prior = before?.[key];
+    if (prior !== undefined && child === prior) continue;
+    if (typeof child !== 'object' || child === null) continue;
+    visit(child, `${pointer}/${escapeSegment(key)}`, problems, prior);
+  }
+}
+
+function checkReserved(node: JsonObject, pointer: string, problems: Problem[]): void {
+  const report = (message: string, at: string): void => {
     problems.push({ code: 'invalid_node', message, pointer: at });
   };
-  const fields = fieldKeys(node);
-  const payloads = ['value' in node, 'items' in node, fields.length > 0].filter(Boolean).length;
-  if (payloads > 1) report('a node carries at most one of: value, items, child fields');
   if ('value' in node && !(isScalar(node.value) || node.value === null)) {
     report('value must be a scalar (text, number or boolean)', `${pointer}/value`);
   }
@@ -63,10 +92,6 @@ function visit(node: JsonValue, pointer: string, problems: Problem[]): void {
   }
   if ('contracts' in node && !isJsonObject(node.contracts) && node.contracts !== null) {
     report('contracts must be a map of named contracts', `${pointer}/contracts`);
-  }
-  for (const key of Object.keys(node)) {
-    if (key === 'value' || key === 'name' || key === 'description' || key === 'blueId') continue;
-    visit(node[key] as JsonValue, `${pointer}/${escapeSegment(key)}`, problems);
   }
 }
 

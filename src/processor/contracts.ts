@@ -53,8 +53,30 @@ const merged = new WeakMap<JsonObject, WeakMap<JsonObject, JsonObject>>();
  * contract object, so unchanged contracts cost a map lookup per event.
  */
 export function contractsOf(document: JsonObject, registry: TypeRegistry): ContractSet {
+  // Keyed by the contracts map and the document's type: patches copy only what they touch, so
+  // an event that changes no contract finds its set here.
+  const own = isJsonObject(document.contracts) ? document.contracts : EMPTY;
+  const byType = sets.get(own);
+  const cached = byType?.get(document.type ?? null);
+  if (cached !== undefined && cached.registry === registry) return cached.set;
+  const set = computeContracts(document, own, registry);
+  if (byType === undefined) sets.set(own, new Map([[document.type ?? null, { registry, set }]]));
+  else byType.set(document.type ?? null, { registry, set });
+  return set;
+}
+
+const EMPTY: JsonObject = {};
+const sets = new WeakMap<
+  JsonObject,
+  Map<JsonValue, { registry: TypeRegistry; set: ContractSet }>
+>();
+
+function computeContracts(
+  document: JsonObject,
+  own: JsonObject,
+  registry: TypeRegistry,
+): ContractSet {
   const known = knownTypes(registry);
-  const own = isJsonObject(document.contracts) ? document.contracts : {};
   const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
   const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
   const keys = new Set([...Object.keys(builtIn), ...Object.keys(own)]);

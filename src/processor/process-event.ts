@@ -386,7 +386,7 @@ class EventRun {
   }
 
   private checkValid(): void {
-    const problems = this.validator.validate(this.document);
+    const problems = this.validator.revalidate(this.document, this.original);
     if (problems.length > 0) {
       const first = problems[0];
       throw new Rejection(

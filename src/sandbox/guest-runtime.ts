@@ -125,6 +125,7 @@ defineHidden(G, 'eval', unavailable('eval()', 'code cannot be generated from str
 
 // --- Globals that are non-deterministic, shared or a way out ---------------------------------
 // Intl: its formatters read the clock when given no date and the host's locale otherwise.
+// (Proxy goes too, below, once nothing of ours needs it.)
 for (const name of ['WebAssembly', 'SharedArrayBuffer', 'Atomics', 'FinalizationRegistry',
   'WeakRef', 'console', 'Intl']) {
   delete G[name];
@@ -320,6 +321,65 @@ defineHidden(RealArray.prototype, 'fill', {
     return target;
   },
 }.fill);
+
+// The same check in front of every other Array.prototype method and every way to spread an
+// array-like into an argument list: on a sparse array whose length was simply set to 1e8, V8's
+// sort, copyWithin, toSorted, with, fn.apply(…) and others crash the process or ignore the
+// timeout. A length read through a getter could differ between this check and the builtin's own
+// read, so array-likes with an accessor length are refused, and Proxy is not available.
+function lengthOf(target, method) {
+  const object = Object(target);
+  if (!isArray(object)) {
+    for (let owner = object; owner !== null; owner = getPrototypeOf(owner)) {
+      const descriptor = getOwnPropertyDescriptor(owner, 'length');
+      if (descriptor === undefined) continue;
+      if (!hasOwn(descriptor, 'value')) {
+        throw new TypeError(method + ' does not accept an array-like whose length is a getter in paydoc scripts');
+      }
+      break;
+    }
+  }
+  const length = toIntegerOrInfinity(object.length);
+  checkLength(length, 'a list');
+  return length;
+}
+const UNGUARDED = new Set(['constructor', 'fill', 'keys', 'values', 'entries']);
+for (const key of ownKeys(RealArray.prototype)) {
+  if (typeof key !== 'string' || apply(setHas, UNGUARDED, [key])) continue;
+  const original = RealArray.prototype[key];
+  if (typeof original !== 'function') continue;
+  const label = 'Array.prototype.' + key;
+  defineHidden(RealArray.prototype, key, {
+    [key](...args) {
+      if (this === undefined || this === null) return apply(original, this, args);
+      lengthOf(this, label);
+      return apply(original, this, args);
+    },
+  }[key]);
+}
+function argumentList(list, method) {
+  if (list !== undefined && list !== null && (typeof list === 'object' || typeof list === 'function')) lengthOf(list, method);
+}
+const realFunctionApply = RealFunction.prototype.apply;
+defineHidden(RealFunction.prototype, 'apply', {
+  apply(thisArg, list) {
+    argumentList(list, 'Function.prototype.apply');
+    return apply(realFunctionApply, this, [thisArg, list]);
+  },
+}.apply);
+defineHidden(Reflect, 'apply', {
+  apply(target, thisArg, list) {
+    argumentList(list, 'Reflect.apply');
+    return apply(target, thisArg, list);
+  },
+}.apply);
+defineHidden(Reflect, 'construct', {
+  construct(target, list, ...newTarget) {
+    argumentList(list, 'Reflect.construct');
+    return construct(target, list, ...newTarget);
+  },
+}.construct);
+delete G.Proxy;
 
 // --- Assigning a property that a frozen prototype has must still work on ordinary objects -----
 // (the "override mistake": with Error.prototype frozen, this.name = 'MyError' would throw).

@@ -106,15 +106,24 @@ export class IsolateHost implements Sandbox {
   runPrepared(call: PreparedCall, limits?: Partial<ScriptLimits>): PreparedOutcome {
     const resolved = resolveLimits(limits, this.defaults);
     this.counters.calls += 1;
-    if (this.closed) return { ok: false, code: 'sandbox_unavailable', message: 'the sandbox is closed' };
+    if (this.closed)
+      return { ok: false, code: 'sandbox_unavailable', message: 'the sandbox is closed' };
     if (call.code.length > MAX_CODE_CHARS) {
-      return { ok: false, code: 'script_error', message: `code is longer than ${MAX_CODE_CHARS} characters` };
+      return {
+        ok: false,
+        code: 'script_error',
+        message: `code is longer than ${MAX_CODE_CHARS} characters`,
+      };
     }
     let state: IsolateState;
     try {
       state = this.ensureIsolate(resolved.memoryMb);
     } catch (error) {
-      return { ok: false, code: 'sandbox_unavailable', message: `cannot start the sandbox: ${messageOf(error)}` };
+      return {
+        ok: false,
+        code: 'sandbox_unavailable',
+        message: `cannot start the sandbox: ${messageOf(error)}`,
+      };
     }
     const compiled = this.compiled(state, call.code, resolved);
     if ('ok' in compiled) return compiled;
@@ -199,7 +208,11 @@ export class IsolateHost implements Sandbox {
   }
 
   /** The cached compiled script, compiling it on a miss; an outcome when compiling failed for lack of time or memory. */
-  private compiled(state: IsolateState, code: string, limits: ScriptLimits): CacheEntry | PreparedOutcome {
+  private compiled(
+    state: IsolateState,
+    code: string,
+    limits: ScriptLimits,
+  ): CacheEntry | PreparedOutcome {
     const hash = createHash('sha256').update(code).digest('base64');
     const cached = state.cache.get(hash);
     if (cached !== undefined) {
@@ -214,7 +227,11 @@ export class IsolateHost implements Sandbox {
     return entry;
   }
 
-  private compile(state: IsolateState, code: string, limits: ScriptLimits): CacheEntry | PreparedOutcome {
+  private compile(
+    state: IsolateState,
+    code: string,
+    limits: ScriptLimits,
+  ): CacheEntry | PreparedOutcome {
     const prepared = prepareScript(code);
     if (!prepared.ok) return { error: prepared.message };
     const id = this.nextId;
@@ -222,13 +239,15 @@ export class IsolateHost implements Sandbox {
     const timeout = compileTimeoutMs(limits);
     let problem: string;
     try {
-      problem = state.compile.applySync(undefined, [id, prepared.prologue, prepared.body], { timeout });
+      problem = state.compile.applySync(undefined, [id, prepared.prologue, prepared.body], {
+        timeout,
+      });
     } catch (error) {
       return this.failure(state, error, limits, timeout);
     }
     this.counters.compiles += 1;
     if (problem === '') return { id };
-    return { error: withLine(problem, syntaxErrorLine(state.isolate, prepared.body)) };
+    return { error: describeSyntaxError(problem, syntaxErrorLine(state.isolate, prepared.body)) };
   }
 
   private evictOldest(state: IsolateState): void {
@@ -250,7 +269,12 @@ export class IsolateHost implements Sandbox {
    * isolate is discarded in every case: after a timeout, work the script queued (promise jobs)
    * could still be pending and would run inside the next call.
    */
-  private failure(state: IsolateState, error: unknown, limits: ScriptLimits, timeoutMs: number): PreparedOutcome {
+  private failure(
+    state: IsolateState,
+    error: unknown,
+    limits: ScriptLimits,
+    timeoutMs: number,
+  ): PreparedOutcome {
     const message = messageOf(error);
     const outOfMemory = state.isolate.isDisposed || /memory limit/i.test(message);
     this.discard();
@@ -262,7 +286,11 @@ export class IsolateHost implements Sandbox {
       };
     }
     if (/timed out/i.test(message)) {
-      return { ok: false, code: 'script_timeout', message: `step exceeded its time limit of ${timeoutMs} ms` };
+      return {
+        ok: false,
+        code: 'script_timeout',
+        message: `step exceeded its time limit of ${timeoutMs} ms`,
+      };
     }
     return { ok: false, code: 'sandbox_unavailable', message: `sandbox failure: ${message}` };
   }
@@ -283,17 +311,22 @@ function hostPublicKeyFromWif(wif: unknown): string {
 // For a syntax error, compile the body as a script once more only to learn where V8 stopped:
 // the Function constructor, which the guest uses so that a body cannot close its own function,
 // reports no position.
-function syntaxErrorLine(isolate: ivm.Isolate, body: string): number | undefined {
+function syntaxErrorLine(isolate: ivm.Isolate, body: string): number | 'end' | undefined {
   try {
     isolate.compileScriptSync(`(function () {${body}\n})`, { filename: 'step' }).release();
   } catch (error) {
     const match = /\[step:(\d+):\d+\]$/.exec(messageOf(error));
-    if (match?.[1] !== undefined) return Number(match[1]);
+    const line = Number(match?.[1]);
+    if (!Number.isInteger(line)) return undefined;
+    // Past the body's last line is the wrapper's own closing: the body ended too early.
+    return line <= body.split('\n').length ? line : 'end';
   }
   return undefined;
 }
 
-function withLine(message: string, line: number | undefined): string {
+function describeSyntaxError(message: string, line: number | 'end' | undefined): string {
+  // V8 then blames the wrapper's closing parenthesis, which the author never wrote.
+  if (line === 'end') return 'SyntaxError: Unexpected end of input';
   return line === undefined ? message : `line ${line}: ${message}`;
 }
 

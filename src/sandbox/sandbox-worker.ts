@@ -9,7 +9,9 @@ import { isRunRequest } from './worker-protocol.js';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
-  process.stderr.write('sandbox-worker must be started by the supervised sandbox (no IPC channel)\n');
+  process.stderr.write(
+    'sandbox-worker must be started by the supervised sandbox (no IPC channel)\n',
+  );
   process.exit(2);
 }
 
@@ -33,7 +35,11 @@ process.on('message', (message: unknown) => {
     outcome = host.runPrepared(message.call, message.limits);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
-    outcome = { ok: false, code: 'sandbox_unavailable', message: `sandbox worker failure: ${reason}` };
+    outcome = {
+      ok: false,
+      code: 'sandbox_unavailable',
+      message: `sandbox worker failure: ${reason}`,
+    };
   }
   post({ type: 'result', id: message.id, outcome });
 });

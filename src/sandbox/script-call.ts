@@ -20,8 +20,7 @@ export interface PreparedCall {
 
 /** The outcome of a {@link PreparedCall}: the step's value stays JSON text. */
 export type PreparedOutcome =
-  | { ok: true; valueJson: string }
-  | { ok: false; code: ScriptFailureCode; message: string };
+  { ok: true; valueJson: string } | { ok: false; code: ScriptFailureCode; message: string };
 
 // isolated-vm refuses isolates smaller than 8 MB.
 const MIN_MEMORY_MB = 8;
@@ -60,7 +59,8 @@ export function resolveLimits(
 ): ScriptLimits {
   const cpuMs = limits?.cpuMs ?? defaults.cpuMs;
   const memoryMb = limits?.memoryMb ?? defaults.memoryMb;
-  if (!Number.isFinite(cpuMs) || cpuMs <= 0) throw new RangeError(`cpuMs must be positive: ${cpuMs}`);
+  if (!Number.isFinite(cpuMs) || cpuMs <= 0)
+    throw new RangeError(`cpuMs must be positive: ${cpuMs}`);
   if (!Number.isFinite(memoryMb) || memoryMb < MIN_MEMORY_MB) {
     throw new RangeError(`memoryMb must be at least ${MIN_MEMORY_MB}: ${memoryMb}`);
   }

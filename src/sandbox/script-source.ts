@@ -6,8 +6,7 @@ import { BLUE_MODULE_PARAMETER } from './guest-runtime.js';
  * stay the same) and turned into a one-line `prologue` of bindings to the built-in module.
  */
 export type PreparedScript =
-  | { ok: true; prologue: string; body: string }
-  | { ok: false; message: string };
+  { ok: true; prologue: string; body: string } | { ok: false; message: string };
 
 // `import { a, b as c } from 'blue:…'` or `import * as ns from 'blue:…'`, either quote, the
 // binding list possibly over several lines, an optional semicolon and trailing line comment.
@@ -24,13 +23,16 @@ const USAGE = `import { ${BLUE_MODULE_EXPORTS.join(', ')} } from 'blue:…'`;
 export function prepareScript(code: string): PreparedScript {
   const bindings: string[] = [];
   let problem: string | undefined;
-  const body = code.replace(BLUE_IMPORT, (match: string, clause: string, _quote, offset: number) => {
-    const line = lineAt(code, offset);
-    const binding = bindingFor(clause);
-    if (typeof binding === 'string') bindings.push(binding);
-    else problem ??= `line ${line}: ${binding.error}`;
-    return match.replace(/[^\r\n]/g, '');
-  });
+  const body = code.replace(
+    BLUE_IMPORT,
+    (match: string, clause: string, _quote, offset: number) => {
+      const line = lineAt(code, offset);
+      const binding = bindingFor(clause);
+      if (typeof binding === 'string') bindings.push(binding);
+      else problem ??= `line ${line}: ${binding.error}`;
+      return match.replace(/[^\r\n]/g, '');
+    },
+  );
   if (problem !== undefined) return { ok: false, message: problem };
 
   const lines = body.split('\n');
@@ -76,7 +78,11 @@ function bindingFor(clause: string): string | { error: string } {
 
 function lineAt(text: string, offset: number): number {
   let line = 1;
-  for (let index = text.indexOf('\n'); index !== -1 && index < offset; index = text.indexOf('\n', index + 1)) {
+  for (
+    let index = text.indexOf('\n');
+    index !== -1 && index < offset;
+    index = text.indexOf('\n', index + 1)
+  ) {
     line += 1;
   }
   return line;

@@ -61,6 +61,10 @@ export interface SupervisedSandboxStats {
   watchdogKills: number;
   /** Workers that died on their own (crash, V8 abort) or never became ready. */
   crashes: number;
+  /** Workers ready to take requests now. */
+  readyWorkers: number;
+  /** Whether a started, ready spare is waiting to replace a worker. */
+  spareReady: boolean;
 }
 
 interface Pending {
@@ -178,8 +182,18 @@ export class SupervisedSandbox implements Sandbox {
   /** Counters, for tests and metrics. */
   stats(): SupervisedSandboxStats {
     let inFlight = 0;
-    for (const slot of this.slots) inFlight += slot.inFlight.length;
-    return { ...this.counters, queued: this.queue.length - this.queueHead, inFlight };
+    let readyWorkers = 0;
+    for (const slot of this.slots) {
+      inFlight += slot.inFlight.length;
+      if (slot.readySince > 0) readyWorkers += 1;
+    }
+    return {
+      ...this.counters,
+      queued: this.queue.length - this.queueHead,
+      inFlight,
+      readyWorkers,
+      spareReady: this.spare?.ready === true,
+    };
   }
 
   /** Process ids of the workers, by slot (for operators and tests). */
@@ -201,7 +215,8 @@ export class SupervisedSandbox implements Sandbox {
     this.failQueue('the sandbox is closed');
     const stopping: Promise<void>[] = [];
     for (const slot of this.slots) {
-      for (const pending of slot.inFlight.splice(0)) pending.resolve(unavailable('the sandbox is closed'));
+      for (const pending of slot.inFlight.splice(0))
+        pending.resolve(unavailable('the sandbox is closed'));
       const worker = slot.worker;
       this.retire(slot);
       if (worker !== undefined) stopping.push(worker.stop(STOP_GRACE_MS));
@@ -275,7 +290,9 @@ export class SupervisedSandbox implements Sandbox {
     const retry: Pending[] = [];
     for (const pending of requests) {
       if (pending.attempts >= MAX_ATTEMPTS) {
-        pending.resolve(unavailable('the sandbox worker kept failing while this step waited for it'));
+        pending.resolve(
+          unavailable('the sandbox worker kept failing while this step waited for it'),
+        );
       } else {
         retry.push(pending);
       }
@@ -298,7 +315,9 @@ export class SupervisedSandbox implements Sandbox {
 
   /** True when no worker is ready and every one has failed to start several times in a row. */
   private hopeless(): boolean {
-    return this.slots.every((slot) => slot.readySince === 0 && slot.startFailures >= MAX_START_FAILURES);
+    return this.slots.every(
+      (slot) => slot.readySince === 0 && slot.startFailures >= MAX_START_FAILURES,
+    );
   }
 
   // --- Watchdog --------------------------------------------------------------------------------
@@ -347,7 +366,13 @@ export class SupervisedSandbox implements Sandbox {
     this.retire(slot);
     worker.kill();
     this.counters.watchdogKills += 1;
-    this.emit({ type: 'killed', worker: slot.index, pid: worker.pid, stepName: head.call.stepName, afterMs });
+    this.emit({
+      type: 'killed',
+      worker: slot.index,
+      pid: worker.pid,
+      stepName: head.call.stepName,
+      afterMs,
+    });
     head.resolve({
       ok: false,
       code: 'script_timeout',
@@ -376,7 +401,8 @@ export class SupervisedSandbox implements Sandbox {
   }
 
   private spawnSpare(): void {
-    if (this.closed || !this.keepSpare || this.spare !== undefined || this.spareTimer !== undefined) return;
+    if (this.closed || !this.keepSpare || this.spare !== undefined || this.spareTimer !== undefined)
+      return;
     this.spare = this.fork();
     // An idle spare never keeps the process alive.
     this.spare.setReferenced(false);
@@ -423,7 +449,12 @@ export class SupervisedSandbox implements Sandbox {
     this.pump();
   }
 
-  private onWorkerDied(slot: Slot, worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onWorkerDied(
+    slot: Slot,
+    worker: WorkerProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     const wasReady = slot.readySince > 0;
     const [head, ...behind] = slot.inFlight.splice(0);
     this.retire(slot);
@@ -447,10 +478,21 @@ export class SupervisedSandbox implements Sandbox {
     this.pump();
   }
 
-  private onSpareDied(worker: WorkerProcess, code: number | null, signal: NodeJS.Signals | null): void {
+  private onSpareDied(
+    worker: WorkerProcess,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ): void {
     this.spare = undefined;
     this.counters.crashes += 1;
-    this.emit({ type: 'exited', worker: -1, pid: worker.pid, code, signal, stderr: worker.stderrTail() });
+    this.emit({
+      type: 'exited',
+      worker: -1,
+      pid: worker.pid,
+      code,
+      signal,
+      stderr: worker.stderrTail(),
+    });
     if (this.closed) return;
     this.spareFailures += 1;
     this.spareTimer = setTimeout(() => {
@@ -470,7 +512,8 @@ export class SupervisedSandbox implements Sandbox {
 
   /** Workers keep the event loop alive only while there is work, so an idle sandbox never holds a process open. */
   private updateReferenced(): void {
-    const busy = this.queueHead < this.queue.length || this.slots.some((slot) => slot.inFlight.length > 0);
+    const busy =
+      this.queueHead < this.queue.length || this.slots.some((slot) => slot.inFlight.length > 0);
     if (busy === this.referenced) return;
     this.referenced = busy;
     for (const slot of this.slots) slot.worker?.setReferenced(busy);
@@ -502,9 +545,15 @@ function unavailable(message: string): ScriptOutcome {
  * when a single allocation cannot be satisfied, which isolated-vm cannot turn into an error: that
  * is the memory limit. Anything else is an infrastructure failure.
  */
-function crashOutcome(code: number | null, signal: NodeJS.Signals | null, stderr: string): ScriptOutcome {
+function crashOutcome(
+  code: number | null,
+  signal: NodeJS.Signals | null,
+  stderr: string,
+): ScriptOutcome {
   const outOfMemory =
-    signal === 'SIGABRT' || code === 134 || /out of memory|CALL_AND_RETRY_LAST|allocation failed/i.test(stderr);
+    signal === 'SIGABRT' ||
+    code === 134 ||
+    /out of memory|CALL_AND_RETRY_LAST|allocation failed/i.test(stderr);
   if (outOfMemory) {
     return {
       ok: false,

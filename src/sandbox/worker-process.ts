@@ -71,7 +71,11 @@ export class WorkerProcess {
     this.child.on('exit', finish);
     // 'error' without 'exit' means the process could not be spawned at all.
     this.child.on('error', () => {
-      if (this.child.exitCode === null && this.child.signalCode === null && this.child.pid === undefined) {
+      if (
+        this.child.exitCode === null &&
+        this.child.signalCode === null &&
+        this.child.pid === undefined
+      ) {
         finish(null, null);
       }
     });
@@ -127,7 +131,9 @@ export class WorkerProcess {
 /** The worker script and the node flags it needs: the .ts source under tsx, or compiled .js. */
 function workerEntry(): { path: string; execArgv: string[] } {
   const fromSource = import.meta.url.endsWith('.ts');
-  const path = fileURLToPath(new URL(fromSource ? './sandbox-worker.ts' : './sandbox-worker.js', import.meta.url));
+  const path = fileURLToPath(
+    new URL(fromSource ? './sandbox-worker.ts' : './sandbox-worker.js', import.meta.url),
+  );
   const execArgv = ['--no-node-snapshot'];
   if (fromSource) execArgv.push('--import', tsxLoader());
   return { path, execArgv };

@@ -6,7 +6,7 @@ import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { escapeSegment, getAtPointer } from '../model/json-pointer.js';
 import type { SourceMap } from '../model/load-yaml.js';
-import { checkAnatomy, fieldKeys, locate, simplify } from '../model/node.js';
+import { checkAnatomy, fieldKeys, locate, RESERVED_KEYS, simplify } from '../model/node.js';
 import { schemaUrn, typeSchema } from '../types/json-schema.js';
 import type { FieldSpec } from '../types/type-definition.js';
 import type { TypeRegistry } from '../types/type-registry.js';
@@ -14,6 +14,11 @@ import { sameJson } from '../types/type-registry.js';
 
 // ajv-formats is CommonJS; under NodeNext its callable export sits on `.default`.
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
+
+interface FieldValidators {
+  byKey: Map<string, ValidateFunction>;
+  required: Set<string>;
+}
 
 interface Expectation {
   typeId?: string;
@@ -29,6 +34,7 @@ interface Expectation {
 export class DocumentValidator {
   private readonly ajv: Ajv;
   private readonly compiled = new Map<string, ValidateFunction>();
+  private readonly fieldCache = new Map<string, FieldValidators | undefined>();
   private readonly contractTypeId: string | undefined;
 
   constructor(private readonly registry: TypeRegistry) {
@@ -53,6 +59,17 @@ export class DocumentValidator {
     }));
   }
 
+  /**
+   * Validates a document that differs from `previous` (already valid) only in subtrees that
+   * are new objects, as processor patches produce: identical subtrees are skipped, and a typed
+   * node whose type did not change has only its changed fields checked.
+   */
+  revalidate(document: JsonValue, previous: JsonValue): Problem[] {
+    const problems = checkAnatomy(document, previous);
+    if (problems.length === 0) this.walk(document, {}, '', true, problems, previous);
+    return dedupe(problems);
+  }
+
   /** Validates one value against one type (e.g. an operation request), without positions. */
   validateAs(value: JsonValue, typeId: string): Problem[] {
     const problems: Problem[] = [];
@@ -66,8 +83,11 @@ export class DocumentValidator {
     pointer: string,
     force: boolean,
     problems: Problem[],
+    previous?: JsonValue,
   ): void {
+    if (previous !== undefined && raw === previous) return;
     if (Array.isArray(raw)) {
+      const priorItems = Array.isArray(previous) ? previous : undefined;
       const itemTypeId = expected.spec?.itemTypeId;
       raw.forEach((item, index) =>
         this.walk(
@@ -76,6 +96,7 @@ export class DocumentValidator {
           `${pointer}/${index}`,
           false,
           problems,
+          priorItems?.[index],
         ),
       );
       return;
@@ -87,27 +108,42 @@ export class DocumentValidator {
     }
     const typeId = this.declaredType(raw, expected, pointer, problems);
     if (typeId === null) return;
-    if (typeId !== undefined && (force || typeId !== expected.typeId))
-      this.runSchema(typeId, raw, pointer, problems);
+    const before =
+      isJsonObject(previous) && sameJson(previous.type ?? null, raw.type ?? null)
+        ? previous
+        : undefined;
+    if (typeId !== undefined && (force || typeId !== expected.typeId)) {
+      if (before === undefined || !this.runChangedFields(typeId, raw, before, pointer, problems)) {
+        this.runSchema(typeId, raw, pointer, problems);
+      }
+    }
     const fields = this.fieldsOf(typeId, expected.spec);
-    for (const key of fieldKeys(raw)) {
+    for (const key in raw) {
+      if (RESERVED_KEYS.has(key)) continue;
+      const child = raw[key] as JsonValue;
+      const prior = before?.[key];
+      if (prior !== undefined && child === prior) continue;
       const spec = fields[key];
       // A field the type declares as "any value" (an event pattern, a patch value, a message)
       // holds data, not a typed instance: it is matched or copied, never validated as one.
       if (spec !== undefined && isAnyValue(spec)) continue;
+      if (spec === undefined && (typeof child !== 'object' || child === null)) continue;
       this.walk(
-        raw[key] as JsonValue,
+        child,
         spec ? { ...(spec.typeId ? { typeId: spec.typeId } : {}), spec } : {},
         `${pointer}/${escapeSegment(key)}`,
         false,
         problems,
+        prior,
       );
     }
     if (Array.isArray(raw.items)) {
-      this.walk(raw.items, expected, `${pointer}/items`, false, problems);
+      this.walk(raw.items, expected, `${pointer}/items`, false, problems, before?.items);
     }
-    if (isJsonObject(raw.contracts))
-      this.walkContracts(raw.contracts, typeId, `${pointer}/contracts`, problems);
+    if (isJsonObject(raw.contracts)) {
+      const priorContracts = isJsonObject(before?.contracts) ? before.contracts : undefined;
+      this.walkContracts(raw.contracts, typeId, `${pointer}/contracts`, problems, priorContracts);
+    }
   }
 
   /** The node's effective type id; null when its declared type is unknown or not allowed here. */
@@ -151,9 +187,11 @@ export class DocumentValidator {
     typeId: string | undefined,
     pointer: string,
     problems: Problem[],
+    previous?: JsonObject,
   ): void {
     const declared = typeId ? this.registry.resolve(typeId).contracts : {};
     for (const [key, entry] of Object.entries(contracts)) {
+      if (previous !== undefined && previous[key] === entry) continue;
       const entryPointer = `${pointer}/${escapeSegment(key)}`;
       const inherited = declared[key]?.typeId;
       if (!isJsonObject(entry)) {
@@ -208,6 +246,66 @@ export class DocumentValidator {
     }
   }
 
+  /**
+   * Checks only the fields of `raw` that differ from `before` (same type, already valid), each
+   * against its property schema. False when the type's schema is not a plain object schema.
+   */
+  private runChangedFields(
+    typeId: string,
+    raw: JsonObject,
+    before: JsonObject,
+    pointer: string,
+    problems: Problem[],
+  ): boolean {
+    const fields = this.fieldValidators(typeId);
+    if (fields === undefined) return false;
+    for (const key in before) {
+      if (!(key in raw) && fields.required.has(key)) {
+        problems.push({
+          code: 'validation_failed',
+          message: `missing required field '${key}'`,
+          pointer,
+        });
+      }
+    }
+    for (const key in raw) {
+      const value = raw[key] as JsonValue;
+      if (value === before[key]) continue;
+      const validate = fields.byKey.get(key);
+      if (validate === undefined) continue;
+      const simple = simplify(value);
+      if (validate(simple)) continue;
+      for (const error of validate.errors ?? []) {
+        if (error.keyword === 'allOf' || error.keyword === 'if') continue;
+        problems.push(
+          toProblem(error, simple, `${pointer}/${escapeSegment(key)}`, `/${escapeSegment(key)}`),
+        );
+      }
+    }
+    return true;
+  }
+
+  private fieldValidators(typeId: string): FieldValidators | undefined {
+    if (this.fieldCache.has(typeId)) return this.fieldCache.get(typeId);
+    const schema = typeSchema(this.registry, this.registry.resolve(typeId), schemaUrn);
+    let validators: FieldValidators | undefined;
+    if (
+      schema.type === 'object' &&
+      isJsonObject(schema.properties) &&
+      schema.allOf === undefined &&
+      schema.const === undefined
+    ) {
+      const byKey = new Map<string, ValidateFunction>();
+      for (const [key, property] of Object.entries(schema.properties)) {
+        byKey.set(key, this.ajv.compile(property as JsonObject));
+      }
+      const required = new Set(Array.isArray(schema.required) ? schema.required.map(String) : []);
+      validators = { byKey, required };
+    }
+    this.fieldCache.set(typeId, validators);
+    return validators;
+  }
+
   private runSchema(typeId: string, raw: JsonValue, pointer: string, problems: Problem[]): void {
     const validate = this.schemaFor(typeId);
     const simple = simplify(raw);
@@ -237,10 +335,10 @@ function isAnyValue(spec: FieldSpec): boolean {
   );
 }
 
-function toProblem(error: ErrorObject, simple: JsonValue, base: string): Problem {
+function toProblem(error: ErrorObject, simple: JsonValue, base: string, labelPrefix = ''): Problem {
   const params = error.params as Record<string, unknown>;
   const pointer = base + error.instancePath;
-  const label = fieldLabel(error.instancePath);
+  const label = fieldLabel(labelPrefix + error.instancePath);
   const value = getAtPointer(simple, error.instancePath);
   switch (error.keyword) {
     case 'required':

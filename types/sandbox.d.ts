@@ -1,0 +1,104 @@
+/**
+ * What a paydoc "JavaScript Code" step sees (DESIGN.md §4.3, §5), for contract authors' editors.
+ *
+ * A step's `code` is the body of a strict-mode function that must `return` an object: its
+ * `events` list is emitted, its other fields become the step's result (`steps.<name>` to later
+ * steps). The names below are that function's parameters; `src/sandbox/guest-api.ts` lists the
+ * same names and a test keeps the two in line.
+ *
+ * The runtime is deterministic: `Date.now()`, `new Date()` without a value, `Math.random()`,
+ * timers, `eval`, `Function`, `Proxy`, `Intl`, `WebAssembly` and async results are not
+ * available (take time from `event.timestamp`); dates use UTC wherever JavaScript would use the
+ * local time zone; built-in objects are frozen. Values in and out are plain JSON.
+ *
+ * This file is a global script on purpose (no top-level import or export), so that an editor
+ * that includes it sees these names everywhere, and `declare module 'blue:*'` can match the
+ * `import { bitcoinjs } from 'blue:…'` line.
+ */
+
+/** Types used by the declarations below. */
+declare namespace PaydocScript {
+  /** Any JSON value. */
+  type JsonValue = string | number | boolean | null | JsonValue[] | JsonObject;
+
+  /** A JSON object. */
+  interface JsonObject {
+    [key: string]: JsonValue;
+  }
+
+  /** What a step may return: `events` to emit, anything else as its result. */
+  interface StepResult {
+    /** Events the document emits, in order (e.g. `{ type: 'Capture Payment', amount: 100 }`). */
+    events?: JsonObject[];
+    [field: string]: JsonValue | undefined;
+  }
+
+  /** A public key, shaped like the Node.js Buffer the seed's code expects. */
+  interface PublicKey {
+    /** Length in bytes: 33 for a compressed key, 65 for an uncompressed one. */
+    readonly length: number;
+    /** The key as lowercase hex; `'hex'` is the only encoding available. */
+    toString(encoding: 'hex'): string;
+  }
+
+  /** A key pair derived from a private key; only its public half is visible to scripts. */
+  interface KeyPair {
+    /** The public key the private key derives (computed on the host by bitcoinjs-lib + ecpair). */
+    readonly publicKey: PublicKey;
+    /** Whether the WIF asked for the compressed public key. */
+    readonly compressed: boolean;
+  }
+
+  /** The part of ecpair's `ECPair` API available to scripts. */
+  interface ECPairAPI {
+    /**
+     * Decodes a WIF private key (mainnet or testnet) and derives its public key.
+     *
+     * @throws Error when `wif` is not a valid WIF private key.
+     */
+    fromWIF(wif: string): KeyPair;
+  }
+
+  /** The `bitcoinjs` export of the `blue:` module. */
+  interface Bitcoinjs {
+    readonly ECPair: ECPairAPI;
+  }
+}
+
+/**
+ * What the workflow's channel delivered: for the seed's Timeline Channel and MyOS Account, the
+ * timeline entry's message itself (`event.privateKey`, `event.timestamp`); for
+ * `Conversation/Timeline Channel`, the whole entry (`event.message`, `event.timestamp`).
+ */
+declare const event: PaydocScript.JsonObject;
+
+/**
+ * The whole timeline entry when `event` is only its message, else null.
+ */
+declare const entry: PaydocScript.JsonObject | null;
+
+/**
+ * Reads the document as it is now (the handler's earlier steps' changes included) at an RFC
+ * 6901 JSON pointer: `document('/amount')`, `document('/btcKey/publicKey')`, `document('')`
+ * for the whole document. A node written as `{ value: x }` reads as `x`, a list node
+ * `{ items: [...] }` as its items (and `/list/0` indexes into them). Returns undefined where
+ * nothing is. What it returns is a copy: changing it changes nothing.
+ *
+ * @throws Error when `pointer` is not a JSON pointer (not empty and not starting with `/`).
+ */
+declare function document(pointer: string): PaydocScript.JsonValue | undefined;
+
+/** Results of this handler's earlier steps, by step name: `steps.ValidatePrivateKey.keyValid`. */
+declare const steps: Readonly<Record<string, PaydocScript.JsonValue>>;
+
+/** The workflow being run, as written in the document (its `channel`, `event`, `steps`, …). */
+declare const currentContract: PaydocScript.JsonObject;
+
+/**
+ * The built-in module, imported as in the seed: `import { bitcoinjs } from 'blue:<id>';`.
+ * Whatever follows `blue:` is accepted; no other module can be imported.
+ */
+declare module 'blue:*' {
+  /** Bitcoin key helpers backed by bitcoinjs-lib, ecpair and tiny-secp256k1 on the host. */
+  export const bitcoinjs: PaydocScript.Bitcoinjs;
+}
