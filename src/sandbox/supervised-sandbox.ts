@@ -541,9 +541,10 @@ function unavailable(message: string): ScriptOutcome {
 }
 
 /**
- * The running step's outcome when its worker died under it. V8 aborts the process (SIGABRT)
- * when a single allocation cannot be satisfied, which isolated-vm cannot turn into an error: that
- * is the memory limit. Anything else is an infrastructure failure.
+ * The running step's outcome when its worker died under it. V8 kills the process when a single
+ * allocation cannot be satisfied (abort on out-of-memory, a fatal "invalid size" error on a
+ * string or array too large to exist), which isolated-vm cannot turn into an error: that is the
+ * memory limit. Anything else is an infrastructure failure.
  */
 function crashOutcome(
   code: number | null,
@@ -553,7 +554,9 @@ function crashOutcome(
   const outOfMemory =
     signal === 'SIGABRT' ||
     code === 134 ||
-    /out of memory|CALL_AND_RETRY_LAST|allocation failed/i.test(stderr);
+    /out of memory|CALL_AND_RETRY_LAST|allocation failed|invalid size error|invalid array length/i.test(
+      stderr,
+    );
   if (outOfMemory) {
     return {
       ok: false,

@@ -8,9 +8,14 @@ import type {
 import { SupervisedSandbox } from '../../src/sandbox/supervised-sandbox.js';
 import { PUBLIC_KEY_1, WIF_KEY_1, btcKeyCall, call, deliveryCall } from './seed-steps.js';
 
-// A loop inside a V8 builtin that isolated-vm's timeout cannot interrupt: only killing the
-// process stops it.
-const HANG = 'const a = []; a.length = 2 ** 32 - 1; return { n: a.lastIndexOf(1) };';
+// About 2 s inside one V8 builtin (std::sort over 128 MB) that isolated-vm's timeout cannot
+// interrupt: only killing the process stops it early. It needs a larger heap than the default.
+const HANG = 'return { n: new Uint8Array(2 ** 27).sort().length };';
+const HANG_LIMITS = { memoryMb: 256 };
+// With this margin a default step's budget is 100 ms compile + 50 ms CPU + 100 ms = 250 ms.
+const MARGIN_MS = 100;
+// V8 refuses to build a 2^27-element result and kills the process ("invalid size error").
+const CRASH = "return { n: 'xy'.repeat(2 ** 27).split('y').length };";
 const NORMAL = (n: number): string => `return { n: ${n} };`;
 
 interface Watched {
@@ -55,7 +60,7 @@ function isAlive(pid: number): boolean {
 describe('SupervisedSandbox, one worker and a spare', () => {
   let watched: Watched;
   beforeAll(async () => {
-    watched = supervised();
+    watched = supervised({ watchdogMarginMs: MARGIN_MS });
     await warm(watched);
   });
   afterAll(async () => {
@@ -97,7 +102,7 @@ describe('SupervisedSandbox, one worker and a spare', () => {
   it('kills a worker stuck where isolated-vm cannot stop it, and serves the next call within 1 s of the kill', async () => {
     await warm(watched);
     const started = performance.now();
-    const hung = await watched.sandbox.run(call(HANG, { stepName: 'Hostile' }));
+    const hung = await watched.sandbox.run(call(HANG, { stepName: 'Hostile' }), HANG_LIMITS);
     expect(hung).toMatchObject({ ok: false, code: 'script_timeout' });
     const kill = watched.events.find((event) => event.type === 'killed' && event.at >= started);
     expect(kill).toMatchObject({ type: 'killed', stepName: 'Hostile' });
@@ -113,7 +118,7 @@ describe('SupervisedSandbox, one worker and a spare', () => {
 
   it('re-queues the requests that waited behind the killed step: they succeed', async () => {
     await warm(watched);
-    const hostile = watched.sandbox.run(call(HANG));
+    const hostile = watched.sandbox.run(call(HANG), HANG_LIMITS);
     const normals = Array.from({ length: 10 }, (_, n) => watched.sandbox.run(call(NORMAL(n))));
     expect(await hostile).toMatchObject({ ok: false, code: 'script_timeout' });
     expect(await Promise.all(normals)).toEqual(
@@ -125,7 +130,7 @@ describe('SupervisedSandbox, one worker and a spare', () => {
     await warm(watched);
     const pid = watched.sandbox.workerPids()[0];
     expect(pid).toBeDefined();
-    const hostile = watched.sandbox.run(call(HANG));
+    const hostile = watched.sandbox.run(call(HANG), HANG_LIMITS);
     await new Promise((resolve) => setTimeout(resolve, 100));
     // What V8 does when an allocation cannot be satisfied: abort the process.
     process.kill(pid as number, 'SIGABRT');
@@ -163,12 +168,12 @@ describe('SupervisedSandbox, one worker and a spare', () => {
 
 describe('SupervisedSandbox, two workers', () => {
   it('keeps answering normal calls while a hostile call hangs a worker', async () => {
-    const watched = supervised({ workers: 2 });
+    const watched = supervised({ workers: 2, watchdogMarginMs: MARGIN_MS });
     try {
       await warm(watched, 2);
       const started = performance.now();
       let hostileDone = 0;
-      const hostile = watched.sandbox.run(call(HANG)).then((outcome) => {
+      const hostile = watched.sandbox.run(call(HANG), HANG_LIMITS).then((outcome) => {
         hostileDone = performance.now();
         return outcome;
       });
@@ -198,10 +203,10 @@ describe('SupervisedSandbox, two workers', () => {
 
 describe('SupervisedSandbox life cycle', () => {
   it('restarts a killed worker from scratch when there is no spare', async () => {
-    const watched = supervised({ spare: false });
+    const watched = supervised({ spare: false, watchdogMarginMs: MARGIN_MS });
     try {
       await until(() => watched.sandbox.stats().readyWorkers === 1);
-      expect(await watched.sandbox.run(call(HANG))).toMatchObject({
+      expect(await watched.sandbox.run(call(HANG), HANG_LIMITS)).toMatchObject({
         ok: false,
         code: 'script_timeout',
       });
@@ -225,7 +230,7 @@ describe('SupervisedSandbox life cycle', () => {
     );
     expect(pids).toHaveLength(2);
     const pending: Promise<ScriptOutcome>[] = [
-      watched.sandbox.run(call(HANG)),
+      watched.sandbox.run(call(HANG), HANG_LIMITS),
       watched.sandbox.run(call(NORMAL(1))),
     ];
     await new Promise((resolve) => setTimeout(resolve, 50));

@@ -302,7 +302,7 @@ function readProperty(obj: unknown, prop: unknown): unknown {
     : undefined;
 }
 
-/* eslint-disable eqeqeq -- the subset must behave exactly like JavaScript, loose equality included. */
+// The subset must behave exactly like JavaScript, loose equality included.
 function binaryOp(op: string, leftNode: Node, rightNode: Node, scope: Scope): unknown {
   const left = evaluate(leftNode, scope);
   if (op === '&&') return left && evaluate(rightNode, scope);
@@ -348,4 +348,3 @@ function binaryOp(op: string, leftNode: Node, rightNode: Node, scope: Scope): un
       throw new Unsupported(op);
   }
 }
-/* eslint-enable eqeqeq */
