@@ -43,6 +43,9 @@ export const GUEST_RUNTIME_SOURCE = String.raw`
 'use strict';
 const hostPublicKeyFromWif = $0;
 const maxArrayLength = $1;
+// In process, document() reads through the host (no copy of the document crosses over);
+// a supervised worker passes the document as JSON text instead.
+const hostReadDocument = $2;
 
 const GUEST_PARAMETERS = ${JSON.stringify(GUEST_GLOBALS)};
 const DOCUMENT_INDEX = GUEST_PARAMETERS.indexOf('document');
@@ -327,13 +330,15 @@ defineHidden(RealArray.prototype, 'fill', {
 // sort, copyWithin, toSorted, with, fn.apply(…) and others crash the process or ignore the
 // timeout. A length read through a getter could differ between this check and the builtin's own
 // read, so array-likes with an accessor length are refused, and Proxy is not available.
+const typedArrayLength = getOwnPropertyDescriptor(getPrototypeOf(Uint8Array.prototype), 'length').get;
 function lengthOf(target, method) {
   const object = Object(target);
   if (!isArray(object)) {
     for (let owner = object; owner !== null; owner = getPrototypeOf(owner)) {
       const descriptor = getOwnPropertyDescriptor(owner, 'length');
       if (descriptor === undefined) continue;
-      if (!hasOwn(descriptor, 'value')) {
+      // A typed array's own (intrinsic, frozen) getter cannot lie.
+      if (!hasOwn(descriptor, 'value') && descriptor.get !== typedArrayLength) {
         throw new TypeError(method + ' does not accept an array-like whose length is a getter in paydoc scripts');
       }
       break;
@@ -469,8 +474,14 @@ function hardenAll(roots) {
 
 // --- document(pointer) ------------------------------------------------------------------------
 let documentJson = null;
+// Sentinel for "read the document through the host" (an invoke with no document text).
+const HOST_DOCUMENT = '\u0000host';
 let documentRoot;
 let documentParsed = false;
+// The last document parsed: consecutive steps usually read the same one. Safe to share because
+// no part of it is ever handed to guest code (document() returns copies).
+let lastDocumentJson = null;
+let lastDocumentRoot;
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 const BAD_ESCAPE = /~(?:[^01]|$)/;
@@ -513,8 +524,16 @@ const readDocument = {
     if (apply(regexpTest, BAD_ESCAPE, [pointer])) {
       throw new RealError('invalid JSON pointer "' + pointer + '": "~" must be followed by 0 or 1');
     }
+    if (documentJson === HOST_DOCUMENT) {
+      const json = hostReadDocument(pointer);
+      return json === '' ? undefined : jsonParse(json);
+    }
     if (!documentParsed) {
-      documentRoot = jsonParse(documentJson);
+      if (documentJson !== lastDocumentJson) {
+        lastDocumentRoot = jsonParse(documentJson);
+        lastDocumentJson = documentJson;
+      }
+      documentRoot = lastDocumentRoot;
       documentParsed = true;
     }
     let node = documentRoot;
@@ -623,7 +642,7 @@ function serialize(root) {
 }
 
 // --- Entry points -------------------------------------------------------------------------------
-const steps = [];
+const compiledSteps = [];
 
 function failure(error) {
   if (error !== null && typeof error === 'object' && apply(weakSetHas, memoryErrors, [error])) {
@@ -638,7 +657,7 @@ function failure(error) {
 
 function compile(id, prologue, body) {
   try {
-    steps[id] = construct(RealFunction, [...GUEST_PARAMETERS, BLUE_PARAMETER, "'use strict'; " + prologue + '\n' + body + '\n']);
+    compiledSteps[id] = construct(RealFunction, [...GUEST_PARAMETERS, BLUE_PARAMETER, "'use strict'; " + prologue + '\n' + body + '\n']);
     return '';
   } catch (error) {
     return messageOf(error);
@@ -646,9 +665,9 @@ function compile(id, prologue, body) {
 }
 
 function invoke(id, argsJson, documentText) {
-  const step = steps[id];
+  const step = compiledSteps[id];
   let outcome;
-  documentJson = documentText;
+  documentJson = documentText === '' ? HOST_DOCUMENT : documentText;
   documentParsed = false;
   try {
     const args = jsonParse(argsJson);
@@ -673,7 +692,7 @@ function invoke(id, argsJson, documentText) {
 }
 
 function release(id) {
-  steps[id] = undefined;
+  compiledSteps[id] = undefined;
 }
 
 hardenAll([G, blueModule, readDocument, PaydocDate, PaydocArray, ...hiddenIntrinsics,

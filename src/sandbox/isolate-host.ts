@@ -8,6 +8,8 @@ import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from '.
 import { prepareScript } from './script-source.js';
 import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
+import type { JsonValue } from '../model/json.js';
+import { readAuthorView } from './author-view.js';
 
 /** Options of {@link IsolateHost}. */
 export interface IsolateHostOptions {
@@ -44,6 +46,9 @@ interface IsolateState {
   release: ivm.Reference<GuestRuntime['release']>;
   /** sha256 of the code → compiled step; Map order is least recently used first. */
   cache: Map<string, CacheEntry>;
+  /** The code of the last call and its entry (a fast path in front of the cache). */
+  lastCode: string | undefined;
+  lastEntry: CacheEntry | undefined;
   broken: boolean;
 }
 
@@ -69,6 +74,7 @@ export class IsolateHost implements Sandbox {
   private readonly maxCachedScripts: number;
   private readonly onCatastrophicError: ((message: string) => void) | undefined;
   private state: IsolateState | undefined;
+  private hostDocument: JsonValue | undefined;
   private nextId = 1;
   private closed = false;
   private readonly counters = { calls: 0, compiles: 0, isolatesCreated: 0 };
@@ -94,7 +100,25 @@ export class IsolateHost implements Sandbox {
    * @throws RangeError when `limits` are not valid.
    */
   runSync(input: ScriptInput, limits?: Partial<ScriptLimits>): ScriptOutcome {
-    return toScriptOutcome(this.runPrepared(prepareCall(input), limits));
+    // In process the guest reads the document through readForGuest: only what a step asks for
+    // is serialised, never the whole document.
+    this.hostDocument = input.document;
+    try {
+      return toScriptOutcome(
+        this.runPrepared(
+          { ...prepareCall({ ...input, document: null }), documentJson: '' },
+          limits,
+        ),
+      );
+    } finally {
+      this.hostDocument = undefined;
+    }
+  }
+
+  /** `document(pointer)` for the running in-process step: the author's view as JSON ('' when absent). */
+  private readForGuest(pointer: string): string {
+    const value = readAuthorView(this.hostDocument ?? null, pointer);
+    return value === undefined ? '' : JSON.stringify(value);
   }
 
   /**
@@ -185,7 +209,11 @@ export class IsolateHost implements Sandbox {
       const context = isolate.createContextSync();
       const runtime = context.evalClosureSync(
         GUEST_RUNTIME_SOURCE,
-        [new ivm.Callback(hostPublicKeyFromWif), Math.floor(memoryMb * ARRAY_LENGTH_PER_MB)],
+        [
+          new ivm.Callback(hostPublicKeyFromWif),
+          Math.floor(memoryMb * ARRAY_LENGTH_PER_MB),
+          new ivm.Callback((pointer: string) => this.readForGuest(pointer)),
+        ],
         { result: { reference: true }, timeout: BOOTSTRAP_TIMEOUT_MS },
       ) as ivm.Reference<GuestRuntime>;
       const state: IsolateState = {
@@ -195,6 +223,8 @@ export class IsolateHost implements Sandbox {
         invoke: runtime.getSync('invoke', { reference: true }),
         release: runtime.getSync('release', { reference: true }),
         cache: new Map(),
+        lastCode: undefined,
+        lastEntry: undefined,
         broken: false,
       };
       runtime.release();
@@ -213,17 +243,23 @@ export class IsolateHost implements Sandbox {
     code: string,
     limits: ScriptLimits,
   ): CacheEntry | PreparedOutcome {
+    // Steps usually repeat: the same code string as last time skips hashing.
+    if (code === state.lastCode && state.lastEntry !== undefined) return state.lastEntry;
     const hash = createHash('sha256').update(code).digest('base64');
     const cached = state.cache.get(hash);
     if (cached !== undefined) {
       state.cache.delete(hash);
       state.cache.set(hash, cached);
+      state.lastCode = code;
+      state.lastEntry = cached;
       return cached;
     }
     const entry = this.compile(state, code, limits);
     if ('ok' in entry) return entry;
     state.cache.set(hash, entry);
     if (state.cache.size > this.maxCachedScripts) this.evictOldest(state);
+    state.lastCode = code;
+    state.lastEntry = entry;
     return entry;
   }
 
@@ -255,6 +291,10 @@ export class IsolateHost implements Sandbox {
     if (oldest.done === true) return;
     const entry = state.cache.get(oldest.value);
     state.cache.delete(oldest.value);
+    if (entry === state.lastEntry) {
+      state.lastCode = undefined;
+      state.lastEntry = undefined;
+    }
     if (entry !== undefined && 'id' in entry) {
       try {
         state.release.applySync(undefined, [entry.id], { timeout: 100 });

@@ -1,6 +1,7 @@
 // Entry point of the supervised sandbox's child process (forked by worker-process.ts; nothing
 // imports it). It runs the in-process host and answers requests strictly in arrival order,
 // which is what lets the supervisor tell which request was running when it had to kill us.
+import { Worker } from 'node:worker_threads';
 import { IsolateHost } from './isolate-host.js';
 import type { PreparedOutcome } from './script-call.js';
 import { prepareCall } from './script-call.js';
@@ -23,6 +24,15 @@ const host = new IsolateHost({
     process.exit(70);
   },
 });
+
+// A step stuck inside a V8 builtin blocks this thread, so the 'disconnect' below would never be
+// seen if the supervisor died meanwhile: a watcher thread ends the process once it is orphaned.
+const orphanWatcher = new Worker(
+  `const { ppid } = process;
+  setInterval(() => { if (process.ppid !== ppid) process.kill(process.pid, 'SIGKILL'); }, 500);`,
+  { eval: true, execArgv: [] },
+);
+orphanWatcher.unref();
 
 function post(message: WorkerMessage): void {
   send?.(message);

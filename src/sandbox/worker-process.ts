@@ -21,6 +21,13 @@ export interface WorkerProcessOptions {
 // Last bytes of the child's stderr kept for diagnostics (V8 prints why it aborted there).
 const STDERR_TAIL_BYTES = 8 * 1024;
 
+// Workers die with this process, however it exits (a busy worker would not notice the closed
+// IPC channel until its step ends, which for a hostile step may be never).
+const liveChildren = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of liveChildren) child.kill('SIGKILL');
+});
+
 /**
  * One sandbox worker child process: `sandbox-worker` forked with `--no-node-snapshot` (which
  * isolated-vm needs) and, when running from TypeScript sources, tsx. Its time zone is UTC so
@@ -46,6 +53,7 @@ export class WorkerProcess {
       serialization: 'advanced',
     });
     this.pid = this.child.pid;
+    liveChildren.add(this.child);
     this.child.stderr?.setEncoding('utf8');
     this.child.stderr?.on('data', (chunk: string) => {
       this.stderr = (this.stderr + chunk).slice(-STDERR_TAIL_BYTES);
@@ -65,6 +73,7 @@ export class WorkerProcess {
     const finish = (code: number | null, signal: NodeJS.Signals | null): void => {
       if (this.exited) return;
       this.exited = true;
+      liveChildren.delete(this.child);
       clearTimeout(startupTimer);
       handlers.onExit(code, signal);
     };

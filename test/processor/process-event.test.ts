@@ -24,10 +24,22 @@ function workflow(steps: JsonObject[], extra: JsonObject = {}): JsonObject {
 }
 
 function entry(message: JsonObject, timestamp = 1000): ProcessorEvent {
-  return { kind: 'timeline', entry: { type: 'Conversation/Timeline Entry', timeline: { timelineId: 't' }, timestamp, message } };
+  return {
+    kind: 'timeline',
+    entry: {
+      type: 'Conversation/Timeline Entry',
+      timeline: { timelineId: 't' },
+      timestamp,
+      message,
+    },
+  };
 }
 
-const update = (path: string, val: unknown): JsonObject => ({ name: 'U', type: 'Conversation/Update Document', changeset: [{ op: 'replace', path, val }] as JsonObject[] });
+const update = (path: string, val: unknown): JsonObject => ({
+  name: 'U',
+  type: 'Conversation/Update Document',
+  changeset: [{ op: 'replace', path, val }] as JsonObject[],
+});
 const card: JsonObject = { type: 'Card Payment', amount: 1000, currency: 'USD', token: 'tok_visa' };
 
 describe('processEvent', () => {
@@ -35,19 +47,29 @@ describe('processEvent', () => {
     const document = workflow([], {
       contracts: {
         life: { type: 'Core/Lifecycle Event Channel' },
-        onCreate: { type: 'Conversation/Sequential Workflow', channel: 'life', steps: [update('/createdAs', '${event.documentId}')] },
+        onCreate: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 'life',
+          steps: [update('/createdAs', '${event.documentId}')],
+        },
       },
     });
     const result = await processEvent(document, { kind: 'initialize' }, context);
     const id = documentBlueId(document, registry);
     expect(result.status).toEqual({ kind: 'ok' });
-    expect(result.document).toMatchObject({ createdAs: id, contracts: { initialized: { documentId: id } } });
+    expect(result.document).toMatchObject({
+      createdAs: id,
+      contracts: { initialized: { documentId: id } },
+    });
     const again = await processEvent(result.document, { kind: 'initialize' }, context);
     expect(again.status).toMatchObject({ kind: 'rejected', code: 'already_initialized' });
   });
 
   it('never mutates its input and returns the input itself when rejected', async () => {
-    const document = workflow([update('/a', 1), { name: 'Boom', type: 'Conversation/JavaScript Code', code: 'throw new Error("no")' }]);
+    const document = workflow([
+      update('/a', 1),
+      { name: 'Boom', type: 'Conversation/JavaScript Code', code: 'throw new Error("no")' },
+    ]);
     const frozen = JSON.stringify(document);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'script_error', step: 'Boom' });
@@ -60,19 +82,33 @@ describe('processEvent', () => {
     const document = workflow([update('/amount', 'a lot')], card);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'validation_failed' });
-    if (result.status.kind === 'rejected') expect(result.status.reason).toMatch(/amount must be an integer/);
-    const fine = await processEvent(workflow([update('/amount', 1500)], card), entry({ type: 'Conversation/Event' }), context);
+    if (result.status.kind === 'rejected')
+      expect(result.status.reason).toMatch(/amount must be an integer/);
+    const fine = await processEvent(
+      workflow([update('/amount', 1500)], card),
+      entry({ type: 'Conversation/Event' }),
+      context,
+    );
     expect(fine.status).toEqual({ kind: 'ok' });
   });
 
   it('rejects an emitted event that does not conform to its type (a float capture)', async () => {
-    const document = workflow([{ name: 'Emit', type: 'Conversation/JavaScript Code', code: "return { events: [{ type: 'Capture Payment', amount: 199.8 }] };" }]);
+    const document = workflow([
+      {
+        name: 'Emit',
+        type: 'Conversation/JavaScript Code',
+        code: "return { events: [{ type: 'Capture Payment', amount: 199.8 }] };",
+      },
+    ]);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'invalid_event', step: 'Emit' });
   });
 
   it('reports a JavaScript timeout as a retryable rejection and changes nothing', async () => {
-    const document = workflow([update('/a', 1), { name: 'Spin', type: 'Conversation/JavaScript Code', code: 'while (true) {}' }]);
+    const document = workflow([
+      update('/a', 1),
+      { name: 'Spin', type: 'Conversation/JavaScript Code', code: 'while (true) {}' },
+    ]);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'script_timeout', step: 'Spin' });
     expect(result.document).toBe(document);
@@ -81,20 +117,42 @@ describe('processEvent', () => {
   it('runs handlers in (order, key) order and lets later steps see earlier results', async () => {
     const document = workflow([], {
       contracts: {
-        b: { type: 'Conversation/Sequential Workflow', channel: 'timeline', order: 1, steps: [update('/log', "${document('/log') + 'b'}")] },
-        a: { type: 'Conversation/Sequential Workflow', channel: 'timeline', order: 1, steps: [update('/log', "${document('/log') + 'a'}")] },
-        z: { type: 'Conversation/Sequential Workflow', channel: 'timeline', order: 0, steps: [update('/log', "${document('/log') + 'z'}")] },
+        b: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 'timeline',
+          order: 1,
+          steps: [update('/log', "${document('/log') + 'b'}")],
+        },
+        a: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 'timeline',
+          order: 1,
+          steps: [update('/log', "${document('/log') + 'a'}")],
+        },
+        z: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 'timeline',
+          order: 0,
+          steps: [update('/log', "${document('/log') + 'z'}")],
+        },
       },
       log: '',
     });
     const { run: _run, ...rest } = document.contracts as JsonObject;
-    const result = await processEvent({ ...document, contracts: rest }, entry({ type: 'Conversation/Event' }), context);
+    const result = await processEvent(
+      { ...document, contracts: rest },
+      entry({ type: 'Conversation/Event' }),
+      context,
+    );
     expect(result.document.log).toBe('zab');
   });
 
   it('stops at the gas budget', async () => {
     const document = workflow([update('/a', 'x'.repeat(10_000))]);
-    const result = await processEvent(document, entry({ type: 'Conversation/Event' }), { ...context, limits: { gas: 100 } });
+    const result = await processEvent(document, entry({ type: 'Conversation/Event' }), {
+      ...context,
+      limits: { gas: 100 },
+    });
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'gas_exhausted' });
   });
 
@@ -102,12 +160,28 @@ describe('processEvent', () => {
     const document = {
       contracts: {
         processor: { type: 'Payments/Internal Logic Channel' },
-        onResult: { type: 'Conversation/Sequential Workflow', channel: 'processor', steps: [update('/captured', '${event.amountCaptured > 0}')] },
+        onResult: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 'processor',
+          steps: [update('/captured', '${event.amountCaptured > 0}')],
+        },
       },
     };
-    const ok = await processEvent(document, { kind: 'direct', channel: 'processor', event: { type: 'Payment Captured', amountCaptured: 500, amountReleased: 0 } }, context);
+    const ok = await processEvent(
+      document,
+      {
+        kind: 'direct',
+        channel: 'processor',
+        event: { type: 'Payment Captured', amountCaptured: 500, amountReleased: 0 },
+      },
+      context,
+    );
     expect(ok.document.captured).toBe(true);
-    const missing = await processEvent(document, { kind: 'direct', channel: 'nope', event: {} }, context);
+    const missing = await processEvent(
+      document,
+      { kind: 'direct', channel: 'nope', event: {} },
+      context,
+    );
     expect(missing.status).toMatchObject({ kind: 'rejected', code: 'unknown_channel' });
   });
 
@@ -115,18 +189,40 @@ describe('processEvent', () => {
     const document = workflow([update('/n', 1)]);
     const event = entry({ type: 'Conversation/Event' });
     const computed = await processEvent(document, event, context);
-    expect(computed.document).toMatchObject({ contracts: { checkpoint: { lastEvents: { timeline: { blueId: blueId((event as { entry: JsonObject }).entry) } } } } });
-    const given = await processEvent(document, { ...(event as { kind: 'timeline'; entry: JsonObject }), entryId: 'GivenId' }, context);
-    expect(given.document).toMatchObject({ contracts: { checkpoint: { lastEvents: { timeline: { blueId: 'GivenId' } } } } });
+    expect(computed.document).toMatchObject({
+      contracts: {
+        checkpoint: {
+          lastEvents: { timeline: { blueId: blueId((event as { entry: JsonObject }).entry) } },
+        },
+      },
+    });
+    const given = await processEvent(
+      document,
+      { ...(event as { kind: 'timeline'; entry: JsonObject }), entryId: 'GivenId' },
+      context,
+    );
+    expect(given.document).toMatchObject({
+      contracts: { checkpoint: { lastEvents: { timeline: { blueId: 'GivenId' } } } },
+    });
   });
 
   it('sees the same state and BlueId for the same events, whatever the run', async () => {
-    const document = workflow([{ name: 'J', type: 'Conversation/JavaScript Code', code: "return { events: [{ type: 'Conversation/Chat Message', message: 'at ' + new Date(event.timestamp).toISOString() }] };" }]);
+    const document = workflow([
+      {
+        name: 'J',
+        type: 'Conversation/JavaScript Code',
+        code: "return { events: [{ type: 'Conversation/Chat Message', message: 'at ' + new Date(event.timestamp).toISOString() }] };",
+      },
+    ]);
     const run = async () => {
       let current = document;
       const out: string[] = [];
       for (let i = 1; i <= 20; i += 1) {
-        const result = await processEvent(current, entry({ type: 'Conversation/Event', i }, 1000 * i), context);
+        const result = await processEvent(
+          current,
+          entry({ type: 'Conversation/Event', i }, 1000 * i),
+          context,
+        );
         current = result.document;
         out.push(JSON.stringify(result));
       }

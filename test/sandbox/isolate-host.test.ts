@@ -383,6 +383,33 @@ describe('limits and hostile scripts', () => {
     expectHealthy();
   });
 
+  it('still runs Array methods on ordinary lists, strings, typed arrays and arguments', () => {
+    expect(
+      run(`function args() { return Array.prototype.slice.call(arguments, 1); }
+        return {
+          sorted: [3, 1, 2].sort(), chars: Array.prototype.map.call('ab', (c) => c + c),
+          typed: Array.prototype.slice.call(new Uint8Array([1, 2])), rest: args(1, 2, 3),
+          max: Math.max.apply(null, [1, 5, 2]), filled: new Array(3).fill(0), from: Array.from({ length: 2 }, (_, i) => i),
+        };`),
+    ).toEqual({
+      ok: true,
+      value: {
+        sorted: [1, 2, 3],
+        chars: ['aa', 'bb'],
+        typed: [1, 2],
+        rest: [2, 3],
+        max: 5,
+        filled: [0, 0, 0],
+        from: [0, 1],
+      },
+    });
+    expectError(
+      run('return { n: Array.prototype.sort.call({ get length() { return 1e9; } }) };'),
+      'script_error',
+      'TypeError: Array.prototype.sort does not accept an array-like whose length is a getter in paydoc scripts',
+    );
+  });
+
   it('stops a heap that keeps growing with script_memory and rebuilds the isolate', () => {
     const before = host.stats().isolatesCreated;
     const outcome = run(

@@ -103,11 +103,15 @@ describe('SupervisedSandbox, one worker and a spare', () => {
     await warm(watched);
     const started = performance.now();
     const hung = await watched.sandbox.run(call(HANG, { stepName: 'Hostile' }), HANG_LIMITS);
-    expect(hung).toMatchObject({ ok: false, code: 'script_timeout' });
+    expect(hung).toEqual({
+      ok: false,
+      code: 'script_timeout',
+      message: 'step did not finish within 250 ms; its sandbox worker was killed and restarted',
+    });
     const kill = watched.events.find((event) => event.type === 'killed' && event.at >= started);
     expect(kill).toMatchObject({ type: 'killed', stepName: 'Hostile' });
-    // Killed once its budget (100 ms compile + 50 ms CPU + 500 ms margin) ran out, not much later.
-    expect((kill?.at ?? Infinity) - started).toBeLessThan(1_500);
+    // Killed once its 250 ms budget ran out, well before the builtin would have returned.
+    expect((kill?.at ?? Infinity) - started).toBeLessThan(1_000);
     expect(await watched.sandbox.run(call(NORMAL(2)))).toEqual({ ok: true, value: { n: 2 } });
     const servedAfterKillMs = performance.now() - (kill?.at ?? 0);
     console.log(
@@ -126,12 +130,28 @@ describe('SupervisedSandbox, one worker and a spare', () => {
     );
   });
 
-  it('fails the running step with script_memory when its worker aborts, and carries on', async () => {
+  it('fails the running step with script_memory when V8 kills its worker, and carries on', async () => {
+    await warm(watched);
+    const pid = watched.sandbox.workerPids()[0];
+    // A generous budget, so that the crash (after building a 256 MB string) comes before the watchdog.
+    const crashed = watched.sandbox.run(call(CRASH), { cpuMs: 5_000 });
+    const behind = watched.sandbox.run(call(NORMAL(3)));
+    expect(await crashed).toEqual({
+      ok: false,
+      code: 'script_memory',
+      message: 'step exhausted the sandbox memory; its sandbox worker was restarted',
+    });
+    expect(await behind).toEqual({ ok: true, value: { n: 3 } });
+    const exit = watched.events.find((event) => event.type === 'exited' && event.pid === pid);
+    expect(exit?.type === 'exited' && exit.stderr).toMatch(/invalid size error/);
+  });
+
+  it('classifies an abort (SIGABRT) of a busy worker as script_memory', async () => {
     await warm(watched);
     const pid = watched.sandbox.workerPids()[0];
     expect(pid).toBeDefined();
     const hostile = watched.sandbox.run(call(HANG), HANG_LIMITS);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 50));
     // What V8 does when an allocation cannot be satisfied: abort the process.
     process.kill(pid as number, 'SIGABRT');
     expect(await hostile).toEqual({
@@ -177,10 +197,11 @@ describe('SupervisedSandbox, two workers', () => {
         hostileDone = performance.now();
         return outcome;
       });
-      await new Promise((resolve) => setTimeout(resolve, 30));
+      await new Promise((resolve) => setTimeout(resolve, 20));
       const latencies: number[] = [];
       const answeredBeforeHostile: boolean[] = [];
-      while (performance.now() - started < 500) {
+      // The hostile call holds its worker for 250 ms, until the watchdog kills it.
+      while (performance.now() - started < 200) {
         const sent = performance.now();
         const outcome = await watched.sandbox.run(call(NORMAL(latencies.length)));
         expect(outcome).toEqual({ ok: true, value: { n: latencies.length } });
@@ -192,9 +213,9 @@ describe('SupervisedSandbox, two workers', () => {
         `supervised, 2 workers: ${latencies.length} normal calls answered while the hostile one hung; ` +
           `slowest ${Math.max(...latencies).toFixed(1)} ms`,
       );
-      expect(latencies.length).toBeGreaterThan(10);
+      expect(latencies.length).toBeGreaterThan(5);
       expect(answeredBeforeHostile.every(Boolean)).toBe(true);
-      expect(Math.max(...latencies)).toBeLessThan(250);
+      expect(Math.max(...latencies)).toBeLessThan(100);
     } finally {
       await watched.sandbox.close();
     }
