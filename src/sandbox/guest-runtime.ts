@@ -13,7 +13,7 @@ export interface GuestRuntime {
   /** Compiles a step body under `id`; returns '' on success, else the syntax error's message. */
   compile(id: number, prologue: string, body: string): string;
   /** Runs step `id`; returns a tagged result (see {@link GUEST_RESULT_TAGS}). */
-  invoke(id: number, argsJson: string, documentJson: string): string;
+  invoke(id: number, argsJson: string, documentJson: string, contractJson: string): string;
   /** Forgets step `id` (evicted from the host's cache). */
   release(id: number): void;
 }
@@ -49,6 +49,7 @@ const hostReadDocument = $2;
 
 const GUEST_PARAMETERS = ${JSON.stringify(GUEST_GLOBALS)};
 const DOCUMENT_INDEX = GUEST_PARAMETERS.indexOf('document');
+const CONTRACT_INDEX = GUEST_PARAMETERS.indexOf('currentContract');
 const BLUE_PARAMETER = ${JSON.stringify(BLUE_MODULE_PARAMETER)};
 const RESERVED_KEYS = new Set(${JSON.stringify([...RESERVED_KEYS])});
 const MAX_RESULT_CHARS = ${MAX_RESULT_CHARS};
@@ -664,7 +665,23 @@ function compile(id, prologue, body) {
   }
 }
 
-function invoke(id, argsJson, documentText) {
+// The last currentContract parsed, deep-frozen so that sharing it between calls is safe.
+let lastContractJson = null;
+let lastContract = null;
+function frozenParse(json) {
+  const value = jsonParse(json);
+  const pending = [value];
+  while (pending.length > 0) {
+    const next = pending.pop();
+    if (next !== null && typeof next === 'object') {
+      freeze(next);
+      for (const key of objectKeys(next)) pending.push(next[key]);
+    }
+  }
+  return value;
+}
+
+function invoke(id, argsJson, documentText, contractJson) {
   const step = compiledSteps[id];
   let outcome;
   documentJson = documentText === '' ? HOST_DOCUMENT : documentText;
@@ -672,6 +689,11 @@ function invoke(id, argsJson, documentText) {
   try {
     const args = jsonParse(argsJson);
     args[DOCUMENT_INDEX] = readDocument;
+    if (contractJson !== lastContractJson) {
+      lastContract = frozenParse(contractJson);
+      lastContractJson = contractJson;
+    }
+    args[CONTRACT_INDEX] = lastContract;
     args[GUEST_PARAMETERS.length] = blueModule;
     const result = apply(step, undefined, args);
     if (result === undefined) {

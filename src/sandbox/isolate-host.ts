@@ -155,9 +155,13 @@ export class IsolateHost implements Sandbox {
 
     let tagged: string;
     try {
-      tagged = state.invoke.applySync(undefined, [compiled.id, call.argsJson, call.documentJson], {
-        timeout: resolved.cpuMs,
-      });
+      tagged = state.invoke.applySync(
+        undefined,
+        [compiled.id, call.argsJson, call.documentJson, call.contractJson],
+        {
+          timeout: resolved.cpuMs,
+        },
+      );
     } catch (error) {
       return this.failure(state, error, resolved, resolved.cpuMs);
     }

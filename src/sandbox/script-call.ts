@@ -16,6 +16,23 @@ export interface PreparedCall {
   argsJson: string;
   /** JSON of the document snapshot, parsed inside the guest on the first `document()` read. */
   documentJson: string;
+  /**
+   * JSON of `currentContract`, apart from the other arguments: a workflow's node is the same
+   * object event after event, so its text is cached here and the guest reuses its frozen parse.
+   */
+  contractJson: string;
+}
+
+const contractTexts = new WeakMap<object, string>();
+
+function contractText(contract: JsonValue): string {
+  if (contract === null || typeof contract !== 'object') return JSON.stringify(contract ?? null);
+  let text = contractTexts.get(contract);
+  if (text === undefined) {
+    text = JSON.stringify(contract);
+    contractTexts.set(contract, text);
+  }
+  return text;
 }
 
 /** The outcome of a {@link PreparedCall}: the step's value stays JSON text. */
@@ -32,13 +49,14 @@ export function prepareCall(input: ScriptInput): PreparedCall {
     entry: input.entry ?? null,
     document: null,
     steps: input.steps,
-    currentContract: input.currentContract,
+    currentContract: null,
   };
   return {
     code: input.code,
     stepName: input.stepName,
     argsJson: JSON.stringify(GUEST_GLOBALS.map((name) => byName[name] ?? null)),
     documentJson: JSON.stringify(input.document ?? null),
+    contractJson: contractText(input.currentContract),
   };
 }
 

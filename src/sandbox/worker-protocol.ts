@@ -34,6 +34,7 @@ export function isRunRequest(value: unknown): value is RunRequestMessage {
     typeof call.stepName === 'string' &&
     typeof call.argsJson === 'string' &&
     typeof call.documentJson === 'string' &&
+    typeof call.contractJson === 'string' &&
     isRecord(limits) &&
     typeof limits.cpuMs === 'number' &&
     typeof limits.memoryMb === 'number'
