@@ -6,7 +6,7 @@ import type { KnownTypes } from '../known-types.js';
 import type { AppliedPatch } from '../processor-types.js';
 import { Rejection } from '../rejection.js';
 import type { StepScope } from './step-scope.js';
-import { resolveExpressions } from './step-scope.js';
+import { resolveExpressions, runScript } from './step-scope.js';
 
 /** What one step produced. */
 export interface StepOutput {
@@ -58,18 +58,7 @@ async function runJavaScript(step: JsonObject, scope: StepScope): Promise<StepOu
       scope.stepName,
     );
   }
-  const outcome = await scope.sandbox.run(
-    {
-      code,
-      stepName: scope.stepName,
-      event: scope.event,
-      entry: scope.entry,
-      document: scope.document,
-      steps: scope.steps,
-      currentContract: scope.currentContract,
-    },
-    scope.limits,
-  );
+  const outcome = await runScript(scope, scope.sandbox, code);
   if (!outcome.ok)
     throw new Rejection(outcome.code, `step ${scope.stepName}: ${outcome.message}`, scope.stepName);
   const value = outcome.value;

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../../model/json.js';
-import type { Sandbox, ScriptLimits } from '../../sandbox/sandbox.js';
+import type { Sandbox, ScriptLimits, ScriptOutcome } from '../../sandbox/sandbox.js';
 import { readDocument } from '../document-read.js';
 import { Rejection } from '../rejection.js';
 import type { Scope } from './expression.js';
@@ -17,6 +17,26 @@ export interface StepScope {
   stepName: string;
   sandbox: Sandbox | undefined;
   limits: Partial<ScriptLimits>;
+}
+
+/** Runs `code` in the sandbox with everything the scope gives a step. */
+export function runScript(
+  scope: StepScope,
+  sandbox: Sandbox,
+  code: string,
+): Promise<ScriptOutcome> {
+  return sandbox.run(
+    {
+      code,
+      stepName: scope.stepName,
+      event: scope.event,
+      entry: scope.entry,
+      document: scope.document,
+      steps: scope.steps,
+      currentContract: scope.currentContract,
+    },
+    scope.limits,
+  );
 }
 
 /** Resolves `${…}` in every string of `value`: an exact `${expr}` keeps the result's JSON type. */
@@ -78,18 +98,7 @@ async function evaluateInSandbox(expr: string, scope: StepScope): Promise<unknow
       scope.stepName,
     );
   }
-  const outcome = await scope.sandbox.run(
-    {
-      code: `return { value: (${expr}) };`,
-      stepName: scope.stepName,
-      event: scope.event,
-      entry: scope.entry,
-      document: scope.document,
-      steps: scope.steps,
-      currentContract: scope.currentContract,
-    },
-    scope.limits,
-  );
+  const outcome = await runScript(scope, scope.sandbox, `return { value: (${expr}) };`);
   if (!outcome.ok) {
     const code = outcome.code === 'script_error' ? 'expression_error' : outcome.code;
     throw new Rejection(
