@@ -41,7 +41,9 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
   let container: JsonValue = copy;
   for (let i = 0; i < segments.length - 1; i += 1) {
     const segment = segments[i] as string;
-    const next = step(container, segment, normalised, op !== 'remove');
+    // A missing parent is created as a list when the next segment indexes or appends to one.
+    const makeList = /^(?:-|0)$/.test(segments[i + 1] as string);
+    const next = step(container, segment, normalised, op !== 'remove', makeList);
     if (next === undefined)
       return { ok: false, code: 'patch_invalid', reason: `path does not exist: ${path}` };
     container = next;
@@ -118,6 +120,7 @@ function step(
   segment: string,
   normalised: string[],
   create: boolean,
+  makeList = false,
 ): JsonValue | undefined {
   if (
     isJsonObject(container) &&
@@ -127,7 +130,7 @@ function step(
   ) {
     container.items = [...container.items];
     normalised.push('items');
-    return step(container.items, segment, normalised, create);
+    return step(container.items, segment, normalised, create, makeList);
   }
   normalised.push(segment);
   if (Array.isArray(container)) {
@@ -144,7 +147,7 @@ function step(
     : undefined;
   if (child === undefined || child === null) {
     if (!create) return undefined;
-    const fresh: JsonObject = {};
+    const fresh: JsonObject | JsonValue[] = makeList ? [] : {};
     container[segment] = fresh;
     return fresh;
   }

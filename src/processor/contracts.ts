@@ -92,6 +92,7 @@ function computeContracts(
     else if ('handler' in info) handlers.push(info.handler);
     else operations.set(key, info.operation);
   }
+  bindProxies(channels);
   channels.sort(byOrderThenKey);
   handlers.sort(byOrderThenKey);
   return { channels, handlers, operations, known };
@@ -172,6 +173,29 @@ function classify(
   }
   if (is(known.operation)) return { operation: node };
   return undefined;
+}
+
+/**
+ * A REST API Channel with `proxy: <channel>` receives what the processor records on that
+ * channel's timeline (Smart Card Payment's paymentProcessorMerchantTimeline): it listens to the
+ * same timeline and delivers the entry's message, an Operation Request. Without a proxy, the
+ * HTTP layer delivers requests to it directly.
+ */
+function bindProxies(channels: ChannelInfo[]): void {
+  channels.forEach((channel, index) => {
+    const proxy = scalarOf(channel.node.proxy);
+    if (channel.kind !== 'direct' || typeof proxy !== 'string') return;
+    const target = channels.find(
+      (candidate) => candidate.key === proxy && candidate.kind === 'timeline',
+    );
+    if (target?.timelineId === undefined) return;
+    channels[index] = {
+      ...channel,
+      kind: 'timeline',
+      timelineId: target.timelineId,
+      deliversMessage: true,
+    };
+  });
 }
 
 function channelKind(is: (ancestor: string) => boolean, known: KnownTypes): ChannelKind {

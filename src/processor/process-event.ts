@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
-import { scalarOf } from '../model/node.js';
+import { fieldKeys, scalarOf } from '../model/node.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { DocumentValidator } from '../validation/document-validator.js';
@@ -268,9 +268,27 @@ class EventRun {
         return `the request must be of type ${this.registry.nameOf(typeId)} (it ${detail})`;
       }
     }
-    const rest = isJsonObject(declared) ? withoutType(declared) : declared;
-    if (!matchesPattern(payload, rest, this.registry))
-      return 'the request does not match the declared request';
+    if (!isJsonObject(declared)) {
+      return sameScalarValue(payload, declared)
+        ? undefined
+        : 'the request does not match the declared request';
+    }
+    // Fields declared beside the type overlay it (the seed's refund: RefundRequest plus
+    // amount: Integer, reason: Text): each present field must be of its declared type.
+    for (const key of fieldKeys(declared)) {
+      const field = declared[key];
+      const value = isJsonObject(payload) ? payload[key] : undefined;
+      const fieldType =
+        isJsonObject(field) && field.type !== undefined
+          ? this.registry.resolveRef(field.type)
+          : undefined;
+      if (value === undefined || fieldType === undefined) continue;
+      const problems = this.validator.validateAs(value, fieldType);
+      if (problems.length > 0) {
+        const detail = (problems[0]?.message ?? '').replace(/^document /, '');
+        return `the request's ${key} must be of type ${this.registry.nameOf(fieldType)} (it ${detail})`;
+      }
+    }
     return undefined;
   }
 
@@ -444,9 +462,8 @@ function withMarker(document: JsonObject, name: string, value: JsonObject): Json
   return { ...document, contracts: { ...contracts, [name]: value } };
 }
 
-function withoutType(node: JsonObject): JsonObject {
-  const { type: _type, ...rest } = node;
-  return rest;
+function sameScalarValue(payload: JsonValue, declared: JsonValue): boolean {
+  return scalarOf(payload) === declared;
 }
 
 function jsonSize(value: JsonValue | undefined): number {

@@ -55,7 +55,10 @@ export async function runCommand(
   const sandbox = new IsolateHost();
   try {
     const run = await runOffline(checked.document, events.events, { registry, sandbox, validator });
-    const all = [{ index: 0, label: 'initialize', result: run.initialized }, ...run.steps];
+    const all: OfflineStep[] = [
+      { index: 0, origin: 'input', label: 'initialize', result: run.initialized },
+      ...run.steps,
+    ];
     if (options.json) {
       io.out(
         JSON.stringify(
@@ -96,7 +99,9 @@ function stepJson(step: OfflineStep) {
 
 function describeStep(step: OfflineStep): string {
   const lines = [
-    `event ${step.index} (${step.label}): ${statusText(step.result)} · gas ${step.result.gas}`,
+    step.origin === 'processor'
+      ? `  ↳ ${step.label}: ${statusText(step.result)} · gas ${step.result.gas}`
+      : `event ${step.index} (${step.label}): ${statusText(step.result)} · gas ${step.result.gas}`,
   ];
   for (const skip of step.result.skipped) lines.push(`  skipped ${skip}`);
   for (const patch of step.result.patches) {

@@ -1,0 +1,215 @@
+import type { JsonObject } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
+import { scalarOf } from '../model/node.js';
+import type { CardCharge, ChargeOutcome } from '../payments/card/card-charge.js';
+import {
+  capture,
+  closeDispute,
+  expire,
+  openCharge,
+  openDispute,
+  refund,
+  retryAuthorization,
+  submitEvidence,
+  voidCharge,
+} from '../payments/card/card-charge.js';
+import { contractsOf } from '../processor/contracts.js';
+import { typeIdOf } from '../processor/event-pattern.js';
+import type { ProcessorEvent } from '../processor/processor-types.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+
+/** The payment processor's own records (serialisable; the server persists them). */
+export interface PaymentBook {
+  charges: Readonly<Record<string, CardCharge>>;
+}
+
+export const EMPTY_BOOK: PaymentBook = { charges: {} };
+
+/** The processor's answers for one document, and its records afterwards. */
+export interface Answered {
+  book: PaymentBook;
+  answers: JsonObject[];
+}
+
+/**
+ * The payment processor at the engine's edge: it executes what card payment documents ask
+ * (Capture Payment, Refund Payment, …) against its own records and the simulated network, and
+ * answers on the document's paymentProcessor channel. A request that would break an
+ * invariant is answered with an Illegal Request and moves nothing.
+ */
+export class PaymentDesk {
+  constructor(private readonly registry: TypeRegistry) {}
+
+  /** The charge id of a card payment document, derived from its id (deterministic). */
+  chargeIdOf(documentId: string): string {
+    return `ch_${documentId.slice(0, 24)}`;
+  }
+
+  /** A new document: a card payment with a token is authorised at once. */
+  onCreated(book: PaymentBook, document: JsonObject, documentId: string, at: number): Answered {
+    if (!this.isCardPayment(document)) return { book, answers: [] };
+    const amount = scalarOf(document.amount);
+    const currency = scalarOf(document.currency);
+    const token = scalarOf(document.token);
+    if (typeof token !== 'string' || typeof amount !== 'number' || typeof currency !== 'string')
+      return { book, answers: [] };
+    const chargeId = this.chargeIdOf(documentId);
+    return this.record(book, chargeId, openCharge(chargeId, amount, currency, token, at));
+  }
+
+  /** Executes the requests among the events a document emitted, in order. */
+  onEmitted(
+    book: PaymentBook,
+    document: JsonObject,
+    documentId: string,
+    emitted: readonly JsonObject[],
+    at: number,
+  ): Answered {
+    if (!this.isCardPayment(document)) return { book, answers: [] };
+    const chargeId = this.chargeIdOf(documentId);
+    let current = book;
+    const answers: JsonObject[] = [];
+    for (const event of emitted) {
+      const charge = current.charges[chargeId];
+      const outcome = charge === undefined ? undefined : this.request(charge, event, at);
+      if (outcome === undefined) continue;
+      const step = this.record(current, chargeId, outcome);
+      current = step.book;
+      answers.push(...step.answers);
+    }
+    return { book: current, answers };
+  }
+
+  /**
+   * The simulated card network speaks: `{type: Open Dispute, amount?, reason}` or
+   * `{type: Close Dispute, disputeId?, outcome: won|lost}`.
+   */
+  onNetwork(book: PaymentBook, documentId: string, command: JsonObject, at: number): Answered {
+    const chargeId = this.chargeIdOf(documentId);
+    const charge = book.charges[chargeId];
+    if (charge === undefined)
+      return { book, answers: [illegal('unknown_charge', `no charge ${chargeId}`)] };
+    const type = scalarOf(command.type);
+    if (type === 'Open Dispute') {
+      const amount = scalarOf(command.amount);
+      return this.record(
+        book,
+        chargeId,
+        openDispute(
+          charge,
+          typeof amount === 'number' ? amount : undefined,
+          String(scalarOf(command.reason) ?? 'general'),
+          at,
+        ),
+      );
+    }
+    if (type === 'Close Dispute') {
+      // Without a disputeId, the network decides the latest dispute still open.
+      const open = [...charge.disputes]
+        .reverse()
+        .find(
+          (dispute) => dispute.status === 'needs_response' || dispute.status === 'under_review',
+        );
+      const disputeId = scalarOf(command.disputeId) ?? open?.disputeId ?? '';
+      const won = scalarOf(command.outcome) === 'won';
+      return this.record(book, chargeId, closeDispute(charge, String(disputeId), won));
+    }
+    return {
+      book,
+      answers: [
+        illegal(
+          'unknown_network_event',
+          `the network simulator has no event ${JSON.stringify(type)}`,
+        ),
+      ],
+    };
+  }
+
+  /**
+   * How an answer reaches the document: an entry on the paymentProcessor timeline when that
+   * channel is a timeline (Smart Card Payment), else a direct event (Classic: Internal Logic).
+   */
+  deliveryOf(
+    document: JsonObject,
+    answer: JsonObject,
+    at: number,
+    sequence: number,
+  ): ProcessorEvent {
+    const channel = contractsOf(document, this.registry).channels.find(
+      (candidate) => candidate.key === 'paymentProcessor',
+    );
+    if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
+      return {
+        kind: 'timeline',
+        entry: {
+          type: 'Conversation/Timeline Entry',
+          timeline: { timelineId: channel.timelineId },
+          sequence,
+          timestamp: at,
+          actor: 'payment-processor',
+          message: answer,
+        },
+      };
+    }
+    return { kind: 'direct', channel: 'paymentProcessor', event: answer, timestamp: at };
+  }
+
+  private request(charge: CardCharge, event: JsonObject, at: number): ChargeOutcome | undefined {
+    const amount = numberOrUndefined(event.amount);
+    switch (this.nameOf(event)) {
+      case 'Payments/Capture Payment':
+        return capture(charge, amount, at);
+      case 'Payments/Void Payment':
+        return voidCharge(charge);
+      case 'Payments/Refund Payment':
+        return refund(charge, amount, stringOrUndefined(event.reason), at);
+      case 'Payments/Authorize Payment':
+        return retryAuthorization(charge, stringOrUndefined(event.token), at, false);
+      case 'Payments/Confirm Payment':
+        return retryAuthorization(charge, undefined, at, true);
+      case 'Payments/Expire Authorization':
+        return expire(charge, at);
+      case 'Payments/Submit Dispute Evidence':
+        return submitEvidence(
+          charge,
+          String(scalarOf(event.disputeId)),
+          String(scalarOf(event.evidence) ?? ''),
+        );
+      default:
+        return undefined;
+    }
+  }
+
+  private record(book: PaymentBook, chargeId: string, outcome: ChargeOutcome): Answered {
+    if (!outcome.ok) return { book, answers: [illegal(outcome.code, outcome.message)] };
+    return {
+      book: { ...book, charges: { ...book.charges, [chargeId]: outcome.charge } },
+      answers: outcome.answers,
+    };
+  }
+
+  private isCardPayment(document: JsonObject): boolean {
+    const typeId = typeIdOf(document, this.registry);
+    const card = this.registry.lookup('Payments/Card Payment')?.id;
+    return typeId !== undefined && card !== undefined && this.registry.isSubtype(typeId, card);
+  }
+
+  private nameOf(event: JsonObject): string | undefined {
+    const typeId = typeIdOf(event, this.registry);
+    return typeId === undefined ? undefined : this.registry.nameOf(typeId);
+  }
+}
+
+function illegal(code: string, message: string): JsonObject {
+  return { type: 'Payments/Illegal Request', code, message };
+}
+
+function numberOrUndefined(value: unknown): number | undefined {
+  const scalar = isJsonObject(value as JsonObject) ? scalarOf(value as JsonObject) : value;
+  return typeof scalar === 'number' ? scalar : undefined;
+}
+
+function stringOrUndefined(value: unknown): string | undefined {
+  const scalar = isJsonObject(value as JsonObject) ? scalarOf(value as JsonObject) : value;
+  return typeof scalar === 'string' ? scalar : undefined;
+}
