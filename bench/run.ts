@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
+import { paymentBenchmarks } from './payments.js';
 import { growthBenchmark, throughputBenchmarks, workloadBenchmarks } from './processor.js';
 
 // `npm run bench`: a benchmark, not a test. Numbers go in the closing notes of issues.
@@ -12,3 +13,4 @@ printTable(
 );
 printTable('Processor throughput, in process (issue 3)', await throughputBenchmarks());
 printTable('Processor cost over time (issue 3)', await growthBenchmark());
+printTable('Payments, in process (issue 4)', await paymentBenchmarks());
