@@ -59,9 +59,26 @@ declare namespace PaydocScript {
     fromWIF(wif: string): KeyPair;
   }
 
+  /** A 2-of-2 multisig wallet (native segwit, P2WSH) on mainnet. */
+  interface Multisig2of2 {
+    /** The `bc1q…` address to pay into. */
+    readonly address: string;
+    /** `OP_2 <pubKeyA> <pubKeyB> OP_2 OP_CHECKMULTISIG` as lowercase hex; needed to spend. */
+    readonly witnessScript: string;
+  }
+
   /** The `bitcoinjs` export of the `blue:` module. */
   interface Bitcoinjs {
     readonly ECPair: ECPairAPI;
+    /**
+     * The mainnet 2-of-2 multisig wallet of two compressed hex public keys (computed on the
+     * host by bitcoinjs-lib `payments.p2ms` + `payments.p2wsh`). The keys go into the script
+     * in the order given, not sorted: swapping them gives another address.
+     *
+     * @throws Error when a key is not a valid compressed public key (uncompressed `04…` keys
+     *   are refused: segwit requires compressed keys) or both keys are the same.
+     */
+    multisig2of2(pubKeyA: string, pubKeyB: string): Multisig2of2;
   }
 }
 
@@ -99,6 +116,6 @@ declare const currentContract: PaydocScript.JsonObject;
  * Whatever follows `blue:` is accepted; no other module can be imported.
  */
 declare module 'blue:*' {
-  /** Bitcoin key helpers backed by bitcoinjs-lib, ecpair and tiny-secp256k1 on the host. */
+  /** Bitcoin key and multisig helpers backed by bitcoinjs-lib, ecpair and tiny-secp256k1 on the host. */
   export const bitcoinjs: PaydocScript.Bitcoinjs;
 }

@@ -13,6 +13,11 @@ import {
   submitEvidence,
   voidCharge,
 } from '../payments/card/card-charge.js';
+import type { EscrowCommand } from '../payments/escrow/escrow-commands.js';
+import { createOrder } from '../payments/escrow/create-order.js';
+import type { EscrowState } from '../payments/escrow/escrow-state.js';
+import { EMPTY_ESCROW_STATE } from '../payments/escrow/escrow-state.js';
+import { executeEscrowCommand } from '../payments/escrow/execute-escrow-command.js';
 import { contractsOf } from '../processor/contracts.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import type { ProcessorEvent } from '../processor/processor-types.js';
@@ -21,9 +26,10 @@ import type { TypeRegistry } from '../types/type-registry.js';
 /** The payment processor's own records (serialisable; the server persists them). */
 export interface PaymentBook {
   charges: Readonly<Record<string, CardCharge>>;
+  escrow: EscrowState;
 }
 
-export const EMPTY_BOOK: PaymentBook = { charges: {} };
+export const EMPTY_BOOK: PaymentBook = { charges: {}, escrow: EMPTY_ESCROW_STATE };
 
 /** The processor's answers for one document, and its records afterwards. */
 export interface Answered {
@@ -47,7 +53,8 @@ export class PaymentDesk {
 
   /** A new document: a card payment with a token is authorised at once. */
   onCreated(book: PaymentBook, document: JsonObject, documentId: string, at: number): Answered {
-    if (!this.isCardPayment(document)) return { book, answers: [] };
+    if (this.isA(document, 'Payments/Order')) return this.openOrder(book, document, documentId, at);
+    if (!this.isA(document, 'Payments/Card Payment')) return { book, answers: [] };
     const amount = scalarOf(document.amount);
     const currency = scalarOf(document.currency);
     const token = scalarOf(document.token);
@@ -65,7 +72,10 @@ export class PaymentDesk {
     emitted: readonly JsonObject[],
     at: number,
   ): Answered {
-    if (!this.isCardPayment(document)) return { book, answers: [] };
+    if (this.isA(document, 'Payments/Order')) {
+      return this.orderRequests(book, document, documentId, emitted, at);
+    }
+    if (!this.isA(document, 'Payments/Card Payment')) return { book, answers: [] };
     const chargeId = this.chargeIdOf(documentId);
     let current = book;
     const answers: JsonObject[] = [];
@@ -188,15 +198,104 @@ export class PaymentDesk {
     };
   }
 
-  private isCardPayment(document: JsonObject): boolean {
+  /** The escrow order id of an Order document: its own `orderId`, else derived from its id. */
+  orderIdOf(document: JsonObject, documentId: string): string {
+    const own = scalarOf(document.orderId);
+    return typeof own === 'string' ? own : `or_${documentId.slice(0, 24)}`;
+  }
+
+  private openOrder(
+    book: PaymentBook,
+    document: JsonObject,
+    documentId: string,
+    at: number,
+  ): Answered {
+    const description = scalarOf(document.description);
+    const result = createOrder(book.escrow, {
+      ...this.orderBase(document, documentId, at),
+      ...(typeof description === 'string' ? { description } : {}),
+    });
+    if (!result.ok) return { book, answers: [illegal(result.code, result.message)] };
+    return { book: { ...book, escrow: result.state }, answers: [] };
+  }
+
+  /** Executes an Order's requests against the escrow ledger (DESIGN.md §6.3). */
+  private orderRequests(
+    book: PaymentBook,
+    document: JsonObject,
+    documentId: string,
+    emitted: readonly JsonObject[],
+    at: number,
+  ): Answered {
+    let escrow = book.escrow;
+    const answers: JsonObject[] = [];
+    const base = this.orderBase(document, documentId, at);
+    for (const event of emitted) {
+      const command = orderCommand(this.nameOf(event), event, base);
+      if (command === undefined) continue;
+      const result = executeEscrowCommand(escrow, command);
+      if (!result.ok) {
+        answers.push(illegal(result.code, result.message));
+        continue;
+      }
+      escrow = result.state;
+      for (const orderEvent of result.events)
+        answers.push({ ...orderEvent } as unknown as JsonObject);
+    }
+    return { book: { ...book, escrow }, answers };
+  }
+
+  private orderBase(document: JsonObject, documentId: string, at: number): OrderBase {
+    return {
+      orderId: this.orderIdOf(document, documentId),
+      merchantId: String(scalarOf(document.merchant) ?? ''),
+      currency: String(scalarOf(document.currency) ?? ''),
+      at,
+    };
+  }
+
+  private isA(document: JsonObject, typeName: string): boolean {
     const typeId = typeIdOf(document, this.registry);
-    const card = this.registry.lookup('Payments/Card Payment')?.id;
-    return typeId !== undefined && card !== undefined && this.registry.isSubtype(typeId, card);
+    const wanted = this.registry.lookup(typeName)?.id;
+    return typeId !== undefined && wanted !== undefined && this.registry.isSubtype(typeId, wanted);
   }
 
   private nameOf(event: JsonObject): string | undefined {
     const typeId = typeIdOf(event, this.registry);
     return typeId === undefined ? undefined : this.registry.nameOf(typeId);
+  }
+}
+
+type OrderBase = { orderId: string; merchantId: string; currency: string; at: number };
+
+/** The escrow command an Order's emitted request stands for. */
+function orderCommand(
+  name: string | undefined,
+  event: JsonObject,
+  base: OrderBase,
+): EscrowCommand | undefined {
+  const amount = numberOrUndefined(event.amount) ?? Number.NaN;
+  const text = (key: string) => stringOrUndefined(event[key]);
+  const optional = (key: string) => (text(key) === undefined ? {} : { [key]: text(key) as string });
+  switch (name) {
+    case 'Payments/Debit Order':
+      return { kind: 'debit', ...base, amount, source: text('source') ?? '' };
+    case 'Payments/Pay Out Order':
+      return { kind: 'payout', ...base, amount, ...optional('destination') };
+    case 'Payments/Refund Order Debit':
+      return {
+        kind: 'refundDebit',
+        ...base,
+        amount,
+        debitId: text('debitId') ?? '',
+        ...optional('reason'),
+      };
+    case 'Payments/Reverse Order Payout':
+      return { kind: 'reversePayout', ...base, amount, payoutId: text('payoutId') ?? '' };
+    case 'Payments/Pay Order Platform Fee':
+      return { kind: 'payPlatformFee', ...base, amount, ...optional('destination') };
+    default:
+      return undefined;
   }
 }
 

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { publicKeyFromWif } from '../../src/sandbox/bitcoin-host.js';
+import {
+  answerBitcoinRequest,
+  multisig2of2ForGuest,
+  publicKeyFromWif,
+} from '../../src/sandbox/bitcoin-host.js';
+import { BITCOIN_REQUEST_PREFIX } from '../../src/sandbox/guest-runtime.js';
 import {
   PUBLIC_KEY_1,
   TESTNET_WIF_KEY_1,
@@ -35,5 +40,43 @@ describe('publicKeyFromWif', () => {
     expect(() => publicKeyFromWif(42 as unknown as string)).toThrow(
       'invalid WIF private key: expected a string',
     );
+  });
+});
+
+const KEY_A = '026477115981fe981a6918a6297d9803c4dc04f328f22041bedff886bbc2962e01';
+const KEY_B = '02c96db2302d19b43d4c69368babace7854cc84eb9e061cde51cfa77ca4a22b8b9';
+const WALLET_AB = {
+  address: 'bc1q7l77evl0p8p2ynsqxz8tccp3xn8nua6rqh8c5q3qsr0knfvljetsfc7yws',
+  witnessScript: `5221${KEY_A}21${KEY_B}52ae`,
+};
+
+describe('multisig2of2ForGuest', () => {
+  it('builds the mainnet 2-of-2 P2WSH wallet of the keys in the order given', () => {
+    expect(multisig2of2ForGuest(KEY_A, KEY_B)).toEqual(WALLET_AB);
+  });
+
+  it('throws the refusal as an Error message', () => {
+    expect(() => multisig2of2ForGuest(KEY_A, UNCOMPRESSED_PUBLIC_KEY_1)).toThrow(
+      /^multisig2of2\(\): second public key is uncompressed/,
+    );
+    expect(() => multisig2of2ForGuest(KEY_A, 42)).toThrow(/expects two hex public keys/);
+  });
+});
+
+describe('the bitcoin callback', () => {
+  const request = (body: string): string => BITCOIN_REQUEST_PREFIX + body;
+
+  it('answers a multisig request with JSON text', () => {
+    const answer = publicKeyFromWif(request(JSON.stringify(['multisig2of2', KEY_A, KEY_B])));
+    expect(JSON.parse(answer)).toEqual(WALLET_AB);
+    expect(answerBitcoinRequest(JSON.stringify(['multisig2of2', KEY_A, KEY_B]))).toBe(answer);
+  });
+
+  it('refuses requests the runtime never sends', () => {
+    expect(() => publicKeyFromWif(request('{'))).toThrow('malformed bitcoin host request');
+    expect(() => publicKeyFromWif(request('["sign", "x"]'))).toThrow(
+      'unknown bitcoin host request',
+    );
+    expect(() => publicKeyFromWif(request('["multisig2of2", 1, 2]'))).toThrow(/expects two hex/);
   });
 });

@@ -58,7 +58,9 @@ describe('types/sandbox.d.ts', () => {
       'const previous = steps.ValidatePrivateKey;',
       'const channel = currentContract.channel;',
       'const message = entry?.message;',
-      'const result: PaydocScript.StepResult = { events: [{ type: "Capture Payment", amount: total }], hex, previous, channel, message };',
+      "const wallet: PaydocScript.Multisig2of2 = bitcoinjs.multisig2of2(hex, '02c96db2302d19b43d4c69368babace7854cc84eb9e061cde51cfa77ca4a22b8b9');",
+      'const address: string = wallet.address + wallet.witnessScript;',
+      'const result: PaydocScript.StepResult = { events: [{ type: "Capture Payment", amount: total }], hex, previous, channel, message, address };',
       'export { result };',
     ].join('\n');
     const host = ts.createCompilerHost({});

@@ -90,7 +90,7 @@ function compressedKey(hex: string, which: string): BitcoinKeyResult<ParsedPubli
   if (!parsed.value.compressed) {
     return keyFailure(
       'btc_public_key_uncompressed',
-      `${which} public key is uncompressed (65 bytes, 04…); segwit multisig needs the 33-byte compressed form (02…/03…), here ${parsed.value.compressedHex}`,
+      `${which} public key is uncompressed (65 bytes, 04…); segwit multisig needs the 33-byte compressed form (02…/03…) of the same key: ${parsed.value.compressedHex}`,
     );
   }
   return parsed;

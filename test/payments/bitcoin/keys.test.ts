@@ -11,7 +11,11 @@ import {
   publicKeyFromWif,
   wifMatchesPublicKey,
 } from '../../../src/payments/bitcoin/keys.js';
-import type { BitcoinNetwork } from '../../../src/payments/bitcoin/keys.js';
+import type {
+  BitcoinKeyErrorCode,
+  BitcoinKeyResult,
+  BitcoinNetwork,
+} from '../../../src/payments/bitcoin/keys.js';
 
 const ECPair = ECPairFactory(ecc);
 
@@ -38,9 +42,13 @@ function wifPayload(version: number, key: Uint8Array, flag?: number): Uint8Array
 
 const KEY_ONE = Uint8Array.from({ length: 32 }, (_, index) => (index === 31 ? 1 : 0));
 
-function expectFailure(result: { ok: boolean }, code: string, message?: RegExp): void {
+function expectFailure(
+  result: BitcoinKeyResult<unknown>,
+  code: BitcoinKeyErrorCode,
+  message?: RegExp,
+): void {
   expect(result).toMatchObject({ ok: false, code });
-  if (message !== undefined) expect((result as { message: string }).message).toMatch(message);
+  if (message !== undefined && !result.ok) expect(result.message).toMatch(message);
 }
 
 describe('publicKeyFromWif', () => {
