@@ -8,14 +8,6 @@ import { GUEST_GLOBALS } from './guest-api.js';
  */
 export const GUEST_RESULT_TAGS = { value: 'V', error: 'E', memory: 'M' } as const;
 
-/**
- * How the guest asks the host's bitcoin callback for something other than a WIF's public key
- * (`bitcoinjs.multisig2of2`): this prefix, then the request as JSON text (see
- * `answerBitcoinRequest` in bitcoin-host.ts). No WIF starts with it, since base58 has no
- * control characters, and the guest's `fromWIF` refuses a text that does.
- */
-export const BITCOIN_REQUEST_PREFIX = '\u0000';
-
 /** The guest runtime's entry points, as the host holds them (through isolated-vm references). */
 export interface GuestRuntime {
   /** Compiles a step body under `id`; returns '' on success, else the syntax error's message. */
@@ -40,9 +32,9 @@ const MAX_MESSAGE_CHARS = 2000;
 
 /**
  * Source of the guest runtime: a closure body for `context.evalClosureSync`, with `$0` the
- * host's bitcoin callback (string → string: a WIF's public key, or, for a text starting with
- * {@link BITCOIN_REQUEST_PREFIX}, the answer to a JSON request) and `$1` the longest array the
- * guest may create. It hardens the context once (deterministic profile, no code generation from
+ * host's WIF callback (a WIF in, its public key hex out), `$1` the longest array the guest may
+ * create, `$2` the host's document reader and `$3` the host's multisig callback (two hex keys
+ * in, the wallet as JSON text out). It hardens the context once (deterministic profile, no code generation from
  * strings, frozen intrinsics) and returns the three {@link GuestRuntime} functions.
  *
  * It is plain JavaScript in a string because it runs inside the isolate: it must not contain
@@ -50,10 +42,9 @@ const MAX_MESSAGE_CHARS = 2000;
  */
 export const GUEST_RUNTIME_SOURCE = String.raw`
 'use strict';
-// The host's bitcoin callback: a WIF in, its public key out; or a prefixed JSON request in,
-// JSON text out (one binding serves every bitcoin helper).
+// The host's bitcoin callbacks (strings in and out): a WIF's public key, a 2-of-2 wallet.
 const hostBitcoin = $0;
-const BITCOIN_REQUEST_PREFIX = ${JSON.stringify(BITCOIN_REQUEST_PREFIX)};
+const hostMultisig = $3;
 const maxArrayLength = $1;
 // In process, document() reads through the host (no copy of the document crosses over);
 // a supervised worker passes the document as JSON text instead.
@@ -455,10 +446,6 @@ function hexBuffer(hex) {
 const ECPair = freeze({
   fromWIF(wif) {
     if (typeof wif !== 'string') throw new TypeError('ECPair.fromWIF() expects a WIF string');
-    // A WIF never starts with the request prefix; such a text must not reach the host as one.
-    if (apply(stringStartsWith, wif, [BITCOIN_REQUEST_PREFIX])) {
-      throw new RealError('invalid WIF private key: not base58');
-    }
     let hex;
     try {
       hex = hostBitcoin(wif);
@@ -477,7 +464,7 @@ const bitcoinjs = freeze({
     }
     let answer;
     try {
-      answer = hostBitcoin(BITCOIN_REQUEST_PREFIX + jsonStringify(['multisig2of2', pubKeyA, pubKeyB]));
+      answer = hostMultisig(pubKeyA, pubKeyB);
     } catch (error) {
       throw new RealError(messageOf(error));
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
-import { publicKeyFromWif } from './bitcoin-host.js';
+import { multisigJsonForGuest, publicKeyFromWif } from './bitcoin-host.js';
 import type { GuestRuntime } from './guest-runtime.js';
 import { GUEST_RESULT_TAGS, GUEST_RUNTIME_SOURCE } from './guest-runtime.js';
 import type { PreparedCall, PreparedOutcome } from './script-call.js';
@@ -217,6 +217,7 @@ export class IsolateHost implements Sandbox {
           new ivm.Callback(hostPublicKeyFromWif),
           Math.floor(memoryMb * ARRAY_LENGTH_PER_MB),
           new ivm.Callback((pointer: string) => this.readForGuest(pointer)),
+          new ivm.Callback(multisigJsonForGuest),
         ],
         { result: { reference: true }, timeout: BOOTSTRAP_TIMEOUT_MS },
       ) as ivm.Reference<GuestRuntime>;

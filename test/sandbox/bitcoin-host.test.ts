@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import {
-  answerBitcoinRequest,
+  multisigJsonForGuest,
   multisig2of2ForGuest,
   publicKeyFromWif,
 } from '../../src/sandbox/bitcoin-host.js';
-import { BITCOIN_REQUEST_PREFIX } from '../../src/sandbox/guest-runtime.js';
 import {
   PUBLIC_KEY_1,
   TESTNET_WIF_KEY_1,
@@ -63,20 +62,12 @@ describe('multisig2of2ForGuest', () => {
   });
 });
 
-describe('the bitcoin callback', () => {
-  const request = (body: string): string => BITCOIN_REQUEST_PREFIX + body;
-
-  it('answers a multisig request with JSON text', () => {
-    const answer = publicKeyFromWif(request(JSON.stringify(['multisig2of2', KEY_A, KEY_B])));
-    expect(JSON.parse(answer)).toEqual(WALLET_AB);
-    expect(answerBitcoinRequest(JSON.stringify(['multisig2of2', KEY_A, KEY_B]))).toBe(answer);
+describe('the multisig callback', () => {
+  it('answers with the wallet as JSON text', () => {
+    expect(JSON.parse(multisigJsonForGuest(KEY_A, KEY_B))).toEqual(WALLET_AB);
   });
 
-  it('refuses requests the runtime never sends', () => {
-    expect(() => publicKeyFromWif(request('{'))).toThrow('malformed bitcoin host request');
-    expect(() => publicKeyFromWif(request('["sign", "x"]'))).toThrow(
-      'unknown bitcoin host request',
-    );
-    expect(() => publicKeyFromWif(request('["multisig2of2", 1, 2]'))).toThrow(/expects two hex/);
+  it('refuses what multisig2of2ForGuest refuses', () => {
+    expect(() => multisigJsonForGuest(KEY_A, KEY_A)).toThrow(/multisig2of2\(\)/);
   });
 });

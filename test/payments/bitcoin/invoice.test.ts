@@ -75,7 +75,12 @@ function pay(invoice: BitcoinInvoice, txid: string, amount: number, at: number):
   return outcome;
 }
 
-function confirm(invoice: BitcoinInvoice, txid: string, confirmations: number, at: number): Accepted {
+function confirm(
+  invoice: BitcoinInvoice,
+  txid: string,
+  confirmations: number,
+  at: number,
+): Accepted {
   const outcome = accepted(confirmationsSeen(invoice, { txid, confirmations }, at));
   deepFreeze(outcome.state);
   return outcome;
@@ -142,7 +147,9 @@ describe('creating an invoice', () => {
     expect(satoshisForPrice(1, 100_000_000)).toBe(1n);
     // Beyond 2^53 in the intermediate product, still exact in bigint.
     expect(satoshisForPrice(9_007_199_254_740_991, 100_000_000_000_000)).toBe(9_007_199_255n);
-    expect(open({ currency: 'JPY', price: 5_000, rateMinorPerBtc: 6_500_000 }).btcPrice).toBe(76_924);
+    expect(open({ currency: 'JPY', price: 5_000, rateMinorPerBtc: 6_500_000 }).btcPrice).toBe(
+      76_924,
+    );
     expect(open({ currency: 'BTC', price: 12_345, rateMinorPerBtc: 100_000_000 }).btcPrice).toBe(
       12_345,
     );
@@ -315,25 +322,39 @@ describe('amounts', () => {
     const paid = pay(open(), 'tx1', PRICE_SATS, T0 + MINUTE).state;
     const extra = pay(paid, 'tx2', 5_000, T0 + 2 * MINUTE);
     expect(extra.answers).toEqual([]);
-    expect(extra.state).toMatchObject({ status: 'paid', btcPaid: PRICE_SATS, exceptionStatus: 'false' });
-    expect(extra.state.transactions[1]).toMatchObject({ txid: 'tx2', amount: 5_000, credited: false });
+    expect(extra.state).toMatchObject({
+      status: 'paid',
+      btcPaid: PRICE_SATS,
+      exceptionStatus: 'false',
+    });
+    expect(extra.state.transactions[1]).toMatchObject({
+      txid: 'tx2',
+      amount: 5_000,
+      credited: false,
+    });
     // Its blocks do not count towards confirmation.
     expect(confirm(extra.state, 'tx2', 6, T0 + 3 * MINUTE).state.status).toBe('paid');
   });
 
   it('refuses a duplicate txid, a payment to another address, a non-positive or fractional amount', () => {
     const partial = pay(open(), 'tx1', 10_000, T0 + MINUTE).state;
-    expect(paymentSeen(partial, { txid: 'tx1', amount: 10_000, address: ADDRESS }, T0 + 2 * MINUTE)).toMatchObject({
+    expect(
+      paymentSeen(partial, { txid: 'tx1', amount: 10_000, address: ADDRESS }, T0 + 2 * MINUTE),
+    ).toMatchObject({
       ok: false,
       code: 'duplicate_transaction',
     });
     const expired = accepted(tick(partial, T0 + INVOICE_TTL_MS)).state;
     const late = pay(expired, 'tx2', 1, T0 + 20 * MINUTE).state;
-    expect(paymentSeen(late, { txid: 'tx2', amount: 1, address: ADDRESS }, T0 + 21 * MINUTE)).toMatchObject({
+    expect(
+      paymentSeen(late, { txid: 'tx2', amount: 1, address: ADDRESS }, T0 + 21 * MINUTE),
+    ).toMatchObject({
       ok: false,
       code: 'duplicate_transaction',
     });
-    expect(paymentSeen(partial, { txid: 'tx9', amount: 10_000, address: OTHER_ADDRESS }, T0)).toMatchObject({
+    expect(
+      paymentSeen(partial, { txid: 'tx9', amount: 10_000, address: OTHER_ADDRESS }, T0),
+    ).toMatchObject({
       ok: false,
       code: 'wrong_address',
     });
@@ -347,7 +368,11 @@ describe('amounts', () => {
       code: 'invalid_txid',
     });
     expect(
-      paymentSeen(partial, { txid: 'tx9', amount: Number.MAX_SAFE_INTEGER, address: ADDRESS }, T0 + MINUTE),
+      paymentSeen(
+        partial,
+        { txid: 'tx9', amount: Number.MAX_SAFE_INTEGER, address: ADDRESS },
+        T0 + MINUTE,
+      ),
     ).toMatchObject({ ok: false, code: 'amount_overflow' });
   });
 });
@@ -360,7 +385,11 @@ describe('deadlines', () => {
     expect(early.state).toMatchObject({ status: 'new', currentTime: T0 + INVOICE_TTL_MS - 1 });
     const expired = accepted(tick(invoice, T0 + INVOICE_TTL_MS));
     expect(changes(expired.answers)).toEqual(['new→expired']);
-    expect(expired.state).toMatchObject({ status: 'expired', exceptionStatus: 'false', btcPaid: 0 });
+    expect(expired.state).toMatchObject({
+      status: 'expired',
+      exceptionStatus: 'false',
+      btcPaid: 0,
+    });
     // Ticking again changes nothing.
     expect(accepted(tick(expired.state, T0 + INVOICE_TTL_MS + 5)).answers).toEqual([]);
   });
@@ -386,7 +415,13 @@ describe('deadlines', () => {
     expect(changes(late.answers)).toEqual(['new→expired']);
     expect(late.state).toMatchObject({ status: 'expired', btcPaid: 0, btcDue: PRICE_SATS });
     expect(late.state.transactions).toEqual([
-      { txid: 'tx1', amount: PRICE_SATS, seenAt: T0 + INVOICE_TTL_MS, confirmations: 0, credited: false },
+      {
+        txid: 'tx1',
+        amount: PRICE_SATS,
+        seenAt: T0 + INVOICE_TTL_MS,
+        confirmations: 0,
+        credited: false,
+      },
     ]);
   });
 
@@ -416,7 +451,11 @@ describe('deadlines', () => {
   it('never lets time run backwards: an earlier report is taken at the invoice time', () => {
     const expired = accepted(tick(open(), T0 + 20 * MINUTE)).state;
     const late = pay(expired, 'tx1', PRICE_SATS, T0 + MINUTE);
-    expect(late.state).toMatchObject({ status: 'expired', btcPaid: 0, currentTime: T0 + 20 * MINUTE });
+    expect(late.state).toMatchObject({
+      status: 'expired',
+      btcPaid: 0,
+      currentTime: T0 + 20 * MINUTE,
+    });
     expect(late.state.transactions[0]).toMatchObject({ seenAt: T0 + 20 * MINUTE, credited: false });
     expect(tick(expired, -1)).toMatchObject({ ok: false, code: 'invalid_time' });
   });
@@ -487,19 +526,33 @@ describe('notifications', () => {
   });
 
   it('without fullNotifications, only when the invoice is confirmed per its speed', () => {
-    expect(mediumRun({ fullNotifications: false }).map((n) => n.body.status)).toEqual(['confirmed']);
+    expect(mediumRun({ fullNotifications: false }).map((n) => n.body.status)).toEqual([
+      'confirmed',
+    ]);
     // High: new → confirmed at payment.
-    const high = pay(open({ transactionSpeed: 'high', fullNotifications: false }), 'tx1', PRICE_SATS, T0 + MINUTE);
+    const high = pay(
+      open({ transactionSpeed: 'high', fullNotifications: false }),
+      'tx1',
+      PRICE_SATS,
+      T0 + MINUTE,
+    );
     expect(high.notifications.map((n) => n.body.status)).toEqual(['confirmed']);
     expect(confirm(high.state, 'tx1', 6, T0 + 61 * MINUTE).notifications).toEqual([]);
     // Low: paid → complete is when it was confirmed.
-    const low = pay(open({ transactionSpeed: 'low', fullNotifications: false }), 'tx1', PRICE_SATS, T0 + MINUTE);
+    const low = pay(
+      open({ transactionSpeed: 'low', fullNotifications: false }),
+      'tx1',
+      PRICE_SATS,
+      T0 + MINUTE,
+    );
     expect(low.notifications).toEqual([]);
-    expect(confirm(low.state, 'tx1', 6, T0 + 60 * MINUTE).notifications.map((n) => n.body.status)).toEqual([
-      'complete',
-    ]);
+    expect(
+      confirm(low.state, 'tx1', 6, T0 + 60 * MINUTE).notifications.map((n) => n.body.status),
+    ).toEqual(['complete']);
     // Expired and invalid are not confirmations.
-    expect(accepted(tick(open({ fullNotifications: false }), T0 + INVOICE_TTL_MS)).notifications).toEqual([]);
+    expect(
+      accepted(tick(open({ fullNotifications: false }), T0 + INVOICE_TTL_MS)).notifications,
+    ).toEqual([]);
     expect(accepted(tick(low.state, T0 + 2 * CONFIRMATION_WINDOW_MS)).notifications).toEqual([]);
   });
 
