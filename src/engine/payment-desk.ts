@@ -18,6 +18,18 @@ import { createOrder } from '../payments/escrow/create-order.js';
 import type { EscrowState } from '../payments/escrow/escrow-state.js';
 import { EMPTY_ESCROW_STATE } from '../payments/escrow/escrow-state.js';
 import { executeEscrowCommand } from '../payments/escrow/execute-escrow-command.js';
+import {
+  confirmationsSeen,
+  createInvoice,
+  paymentSeen,
+  tick,
+} from '../payments/bitcoin/invoice.js';
+import { invoiceAddress, SIMULATED_RATES } from '../payments/bitcoin/invoice-address.js';
+import type {
+  BitcoinInvoice,
+  InvoiceNotification,
+  InvoiceOutcome,
+} from '../payments/bitcoin/invoice-types.js';
 import { contractsOf } from '../processor/contracts.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import type { ProcessorEvent } from '../processor/processor-types.js';
@@ -27,9 +39,17 @@ import type { TypeRegistry } from '../types/type-registry.js';
 export interface PaymentBook {
   charges: Readonly<Record<string, CardCharge>>;
   escrow: EscrowState;
+  invoices: Readonly<Record<string, BitcoinInvoice>>;
+  /** BitPay notifications due (a status change), for the service's outbox to deliver. */
+  notifications: readonly InvoiceNotification[];
 }
 
-export const EMPTY_BOOK: PaymentBook = { charges: {}, escrow: EMPTY_ESCROW_STATE };
+export const EMPTY_BOOK: PaymentBook = {
+  charges: {},
+  escrow: EMPTY_ESCROW_STATE,
+  invoices: {},
+  notifications: [],
+};
 
 /** The processor's answers for one document, and its records afterwards. */
 export interface Answered {
@@ -54,6 +74,8 @@ export class PaymentDesk {
   /** A new document: a card payment with a token is authorised at once. */
   onCreated(book: PaymentBook, document: JsonObject, documentId: string, at: number): Answered {
     if (this.isA(document, 'Payments/Order')) return this.openOrder(book, document, documentId, at);
+    if (this.isA(document, 'Payments/Bitcoin Invoice'))
+      return this.openInvoice(book, document, documentId, at);
     if (!this.isA(document, 'Payments/Card Payment')) return { book, answers: [] };
     const amount = scalarOf(document.amount);
     const currency = scalarOf(document.currency);
@@ -74,6 +96,9 @@ export class PaymentDesk {
   ): Answered {
     if (this.isA(document, 'Payments/Order')) {
       return this.orderRequests(book, document, documentId, emitted, at);
+    }
+    if (this.isA(document, 'Payments/Bitcoin Invoice')) {
+      return this.invoiceRequests(book, documentId, emitted, at);
     }
     if (!this.isA(document, 'Payments/Card Payment')) return { book, answers: [] };
     const chargeId = this.chargeIdOf(documentId);
@@ -243,6 +268,102 @@ export class PaymentDesk {
         answers.push({ ...orderEvent } as unknown as JsonObject);
     }
     return { book: { ...book, escrow }, answers };
+  }
+
+  /** The invoice id of a Bitcoin Invoice document, derived from its id. */
+  invoiceIdOf(documentId: string): string {
+    return `inv_${documentId.slice(0, 24)}`;
+  }
+
+  private openInvoice(
+    book: PaymentBook,
+    document: JsonObject,
+    documentId: string,
+    at: number,
+  ): Answered {
+    const invoiceId = this.invoiceIdOf(documentId);
+    const currency = String(scalarOf(document.currency) ?? '');
+    const text = (key: string) => {
+      const value = scalarOf(document[key]);
+      return typeof value === 'string' ? { [key]: value } : {};
+    };
+    const fullNotifications = scalarOf(document.fullNotifications);
+    const outcome = createInvoice({
+      invoiceId,
+      url: `https://paydoc.test/invoices/${invoiceId}`,
+      price: numberOrUndefined(document.price) ?? Number.NaN,
+      currency,
+      rateMinorPerBtc: SIMULATED_RATES[currency] ?? Number.NaN,
+      ...(typeof fullNotifications === 'boolean' ? { fullNotifications } : {}),
+      ...text('transactionSpeed'),
+      ...text('notificationURL'),
+      ...text('posData'),
+      ...text('orderID'),
+      address: invoiceAddress(invoiceId),
+      at,
+    });
+    return this.invoiceOutcome(book, documentId, outcome);
+  }
+
+  /** Chain reports the invoice forwarded, and its timers' Check Invoice, through the machine. */
+  private invoiceRequests(
+    book: PaymentBook,
+    documentId: string,
+    emitted: readonly JsonObject[],
+    at: number,
+  ): Answered {
+    let current = book;
+    const answers: JsonObject[] = [];
+    for (const event of emitted) {
+      const invoice = current.invoices[documentId];
+      if (invoice === undefined) break;
+      const text = (key: string) => String(scalarOf(event[key]) ?? '');
+      const count = (key: string) => numberOrUndefined(event[key]) ?? Number.NaN;
+      let outcome: InvoiceOutcome | undefined;
+      switch (this.nameOf(event)) {
+        case 'Bitcoin/Bitcoin Payment Seen':
+          // The chain simulator pays the invoice's own address unless a report names another.
+          outcome = paymentSeen(
+            invoice,
+            {
+              txid: text('txid'),
+              amount: count('amount'),
+              address: text('address') || invoice.address,
+            },
+            at,
+          );
+          break;
+        case 'Bitcoin/Bitcoin Confirmations':
+          outcome = confirmationsSeen(
+            invoice,
+            { txid: text('txid'), confirmations: count('confirmations') },
+            at,
+          );
+          break;
+        case 'Payments/Check Invoice':
+          outcome = tick(invoice, at);
+          break;
+        default:
+          outcome = undefined;
+      }
+      if (outcome === undefined) continue;
+      const step = this.invoiceOutcome(current, documentId, outcome);
+      current = step.book;
+      answers.push(...step.answers);
+    }
+    return { book: current, answers };
+  }
+
+  private invoiceOutcome(book: PaymentBook, documentId: string, outcome: InvoiceOutcome): Answered {
+    if (!outcome.ok) return { book, answers: [illegal(outcome.code, outcome.message)] };
+    return {
+      book: {
+        ...book,
+        invoices: { ...book.invoices, [documentId]: outcome.state },
+        notifications: [...book.notifications, ...outcome.notifications],
+      },
+      answers: outcome.answers,
+    };
   }
 
   private orderBase(document: JsonObject, documentId: string, at: number): OrderBase {

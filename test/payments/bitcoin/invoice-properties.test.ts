@@ -20,38 +20,55 @@ import type {
 const T0 = 1_700_000_000_000;
 const MINUTE = 60_000;
 const ADDRESS = 'bc1qinvoiceaddress0000000000000000000000';
-const TXIDS = ['tx0', 'tx1', 'tx2', 'tx3', 'tx4'];
 const FINAL: readonly InvoiceStatus[] = ['complete', 'expired', 'invalid'];
 
+/** A share of btcPrice in percent (so that payments fill invoices of any price), or a raw amount. */
+type Amount = { percent: number } | { raw: number };
+
 type Command =
-  | { kind: 'pay'; tx: number; amount: number; dt: number }
+  | { kind: 'pay'; reuse: boolean; amount: Amount; dt: number }
+  /** `tx` picks a transaction seen, −1 one never seen. */
   | { kind: 'confirm'; tx: number; confirmations: number; dt: number }
   | { kind: 'tick'; dt: number };
 
-// Mostly forward in time, in steps that cross the 15-minute and 1-hour deadlines in a few
-// commands; sometimes backwards, to exercise the clock that never runs back.
+// Mostly small steps forward, some crossing the 15-minute or the 1-hour deadline at once, a few
+// backwards, to exercise the clock that never runs back.
 const dtArb = fc.oneof(
-  { weight: 8, arbitrary: fc.integer({ min: 0, max: 20 * MINUTE }) },
+  { weight: 16, arbitrary: fc.integer({ min: 0, max: MINUTE }) },
+  { weight: 2, arbitrary: fc.integer({ min: 0, max: 20 * MINUTE }) },
+  { weight: 1, arbitrary: fc.integer({ min: 0, max: 70 * MINUTE }) },
   { weight: 1, arbitrary: fc.integer({ min: -5 * MINUTE, max: 0 }) },
 );
 
 const commandArb: fc.Arbitrary<Command> = fc.oneof(
-  fc.record({
-    kind: fc.constant('pay' as const),
-    tx: fc.integer({ min: 0, max: TXIDS.length - 1 }),
-    amount: fc.oneof(
-      { weight: 6, arbitrary: fc.integer({ min: 1, max: 50_000 }) },
-      { weight: 1, arbitrary: fc.constantFrom(0, -1, 0.5) },
-    ),
-    dt: dtArb,
-  }),
-  fc.record({
-    kind: fc.constant('confirm' as const),
-    tx: fc.integer({ min: 0, max: TXIDS.length }),
-    confirmations: fc.integer({ min: -1, max: 8 }),
-    dt: dtArb,
-  }),
-  fc.record({ kind: fc.constant('tick' as const), dt: dtArb }),
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('pay' as const),
+      reuse: fc.oneof(
+        { weight: 7, arbitrary: fc.constant(false) },
+        { weight: 1, arbitrary: fc.constant(true) },
+      ),
+      amount: fc.oneof(
+        { weight: 8, arbitrary: fc.record({ percent: fc.integer({ min: 1, max: 150 }) }) },
+        { weight: 1, arbitrary: fc.record({ raw: fc.constantFrom(1, 0, -1, 0.5) }) },
+      ),
+      dt: dtArb,
+    }),
+  },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('confirm' as const),
+      tx: fc.oneof(
+        { weight: 8, arbitrary: fc.integer({ min: 0, max: 3 }) },
+        { weight: 1, arbitrary: fc.constant(-1) },
+      ),
+      confirmations: fc.integer({ min: -1, max: 8 }),
+      dt: dtArb,
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), dt: dtArb }) },
 );
 
 const scenarioArb = fc.record({
@@ -61,7 +78,7 @@ const scenarioArb = fc.record({
   price: fc.integer({ min: 10, max: 1_000 }),
   rate: fc.integer({ min: 1_000_000, max: 10_000_000 }),
   wrongAddressEvery: fc.integer({ min: 3, max: 10 }),
-  commands: fc.array(commandArb, { maxLength: 30 }),
+  commands: fc.array(commandArb, { minLength: 1, maxLength: 40, size: 'medium' }),
 });
 
 function deepFreeze<T>(value: T): T {
@@ -70,6 +87,20 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value);
   }
   return value;
+}
+
+/** A fresh txid (tx0, tx1, … in order), or tx0 again to test duplicates. */
+function payingTxid(invoice: BitcoinInvoice, reuse: boolean): string {
+  return reuse ? 'tx0' : `tx${invoice.transactions.length}`;
+}
+
+/** One of the transactions seen (tx0 when none: unknown), or, for −1, one never seen. */
+function confirmedTxid(invoice: BitcoinInvoice, tx: number): string {
+  return tx < 0 ? 'tx-never-seen' : `tx${tx % Math.max(1, invoice.transactions.length)}`;
+}
+
+function satoshis(invoice: BitcoinInvoice, amount: Amount): number {
+  return 'raw' in amount ? amount.raw : Math.ceil((invoice.btcPrice * amount.percent) / 100);
 }
 
 function run(
@@ -83,8 +114,8 @@ function run(
       return paymentSeen(
         invoice,
         {
-          txid: TXIDS[command.tx] ?? 'txX',
-          amount: command.amount,
+          txid: payingTxid(invoice, command.reuse),
+          amount: satoshis(invoice, command.amount),
           address: wrong ? 'bc1qother' : ADDRESS,
         },
         at,
@@ -92,7 +123,7 @@ function run(
     case 'confirm':
       return confirmationsSeen(
         invoice,
-        { txid: TXIDS[command.tx] ?? 'never-seen', confirmations: command.confirmations },
+        { txid: confirmedTxid(invoice, command.tx), confirmations: command.confirmations },
         at,
       );
     case 'tick':
@@ -107,14 +138,15 @@ function expectedRefusal(
   wrong: boolean,
 ): string | undefined {
   if (command.kind === 'pay') {
-    if (!Number.isSafeInteger(command.amount) || command.amount <= 0) return 'invalid_amount';
+    const amount = satoshis(invoice, command.amount);
+    if (!Number.isSafeInteger(amount) || amount <= 0) return 'invalid_amount';
     if (wrong) return 'wrong_address';
-    if (invoice.transactions.some((tx) => tx.txid === TXIDS[command.tx]))
+    if (invoice.transactions.some((tx) => tx.txid === payingTxid(invoice, command.reuse)))
       return 'duplicate_transaction';
   }
   if (command.kind === 'confirm') {
     if (command.confirmations < 0) return 'invalid_confirmations';
-    if (!invoice.transactions.some((tx) => tx.txid === TXIDS[command.tx]))
+    if (!invoice.transactions.some((tx) => tx.txid === confirmedTxid(invoice, command.tx)))
       return 'unknown_transaction';
   }
   return undefined;
