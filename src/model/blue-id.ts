@@ -62,13 +62,13 @@ function clean(value: JsonValue): JsonValue | undefined {
 
 // Scalars repeat (type names, timeline ids, small numbers): their ids are worth remembering.
 const scalarIds = new Map<string | number | boolean, string>();
-const MAX_CACHED_SCALARS = 50_000;
+const MAX_CACHED_SCALARS = 4096;
 
 function scalarId(value: string | number | boolean): string {
   let id = scalarIds.get(value);
   if (id === undefined) {
     id = hashJson(value);
-    if (typeof value !== 'string' || value.length <= 256) {
+    if (typeof value !== 'string' || value.length <= 64) {
       if (scalarIds.size >= MAX_CACHED_SCALARS) scalarIds.clear();
       scalarIds.set(value, id);
     }

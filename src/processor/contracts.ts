@@ -59,13 +59,37 @@ export function contractsOf(document: JsonObject, registry: TypeRegistry): Contr
   const byType = sets.get(own);
   const cached = byType?.get(document.type ?? null);
   if (cached !== undefined && cached.registry === registry) return cached.set;
-  const set = computeContracts(document, own, registry);
+  // Every event rewrites the checkpoint marker, so the contracts map is new each time; its
+  // channels and handlers usually are not. Reuse the last set when only markers changed.
+  const last = lastSets.get(registry);
+  const set =
+    last !== undefined && last.type === (document.type ?? null) && sameExceptMarkers(last.own, own)
+      ? last.set
+      : computeContracts(document, own, registry);
+  lastSets.set(registry, { own, type: document.type ?? null, set });
   if (byType === undefined) sets.set(own, new Map([[document.type ?? null, { registry, set }]]));
   else byType.set(document.type ?? null, { registry, set });
   return set;
 }
 
 const EMPTY: JsonObject = {};
+const MARKERS = new Set(['checkpoint', 'initialized', 'terminated', 'embedded']);
+const lastSets = new WeakMap<
+  TypeRegistry,
+  { own: JsonObject; type: JsonValue; set: ContractSet }
+>();
+
+/** Same contracts apart from the processor's markers (which are never channels or handlers). */
+function sameExceptMarkers(a: JsonObject, b: JsonObject): boolean {
+  let count = 0;
+  for (const key in a) {
+    if (MARKERS.has(key)) continue;
+    if (a[key] !== b[key]) return false;
+    count += 1;
+  }
+  for (const key in b) if (!MARKERS.has(key)) count -= 1;
+  return count === 0;
+}
 const sets = new WeakMap<
   JsonObject,
   Map<JsonValue, { registry: TypeRegistry; set: ContractSet }>
