@@ -8,7 +8,7 @@ import type { CheckpointRecord } from './checkpoint.js';
 import { isNewer, lastRecord, recordOf, withCheckpoint } from './checkpoint.js';
 import type { ChannelInfo, ContractSet, HandlerInfo } from './contracts.js';
 import { contractsOf } from './contracts.js';
-import { readDocument } from './document-read.js';
+import { readAuthorView } from '../model/read-author-view.js';
 import { isTypedAs, matchesPattern, typeIdOf } from './event-pattern.js';
 import type {
   AppliedPatch,
@@ -179,7 +179,7 @@ class EventRun {
     const deliveries: Delivery[] = [];
     for (const channel of contracts.channels) {
       if (channel.kind !== 'timer' || channel.path === undefined) continue;
-      const deadline = readDocument(this.document, channel.path);
+      const deadline = timerDeadline(this.document, channel.path);
       if (typeof deadline !== 'number' || !Number.isInteger(deadline) || deadline > now) continue;
       const record: CheckpointRecord = {
         timestamp: deadline,
@@ -422,6 +422,15 @@ class EventRun {
     this.gas += units;
     if (this.gas > this.limits.gas)
       throw new Rejection('gas_exhausted', `the event needs more than ${this.limits.gas} gas`);
+  }
+}
+
+/** The deadline a Timer channel watches; a malformed path or a non-number means no timer. */
+function timerDeadline(document: JsonObject, path: string): JsonValue | undefined {
+  try {
+    return readAuthorView(document, path);
+  } catch {
+    return undefined;
   }
 }
 

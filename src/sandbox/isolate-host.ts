@@ -9,7 +9,7 @@ import { prepareScript } from './script-source.js';
 import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
 import type { JsonValue } from '../model/json.js';
-import { readAuthorView } from './author-view.js';
+import { readAuthorView } from '../model/read-author-view.js';
 
 /** Options of {@link IsolateHost}. */
 export interface IsolateHostOptions {

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { isNewer } from '../../src/processor/checkpoint.js';
 import { compareCodePoints } from '../../src/processor/compare-keys.js';
 import { matchesPattern } from '../../src/processor/event-pattern.js';
-import { readDocument } from '../../src/processor/document-read.js';
 import { bindParticipants } from '../../src/processor/bind-participants.js';
 import { offlineTimeline } from '../../src/engine/offline-run.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
@@ -44,20 +43,6 @@ describe('event patterns', () => {
     expect(matchesPattern(delivered, { trackingNumber: 'T1' }, registry)).toBe(true);
     expect(matchesPattern(delivered, { trackingNumber: { value: 'T2' } }, registry)).toBe(false);
     expect(matchesPattern({ message: 'x' }, { type: 'Package Delivered' }, registry)).toBe(false);
-  });
-});
-
-describe('document reads', () => {
-  it('unwraps values and enters item lists', () => {
-    const doc = {
-      amount: { type: 'Integer', value: 1000 },
-      refunds: { items: [{ amount: 5 }] },
-      plain: [1, 2],
-    };
-    expect(readDocument(doc, '/amount')).toBe(1000);
-    expect(readDocument(doc, '/refunds/0/amount')).toBe(5);
-    expect(readDocument(doc, '/plain/1')).toBe(2);
-    expect(readDocument(doc, '/missing/x')).toBeUndefined();
   });
 });
 

@@ -147,6 +147,75 @@ describe('processEvent', () => {
     expect(result.document.log).toBe('zab');
   });
 
+  it('gives ${document()} and a JavaScript step the same view of a wrapped list', async () => {
+    const document = workflow(
+      [
+        {
+          name: 'Js',
+          type: 'Conversation/JavaScript Code',
+          code: "return { seen: document('/refunds') };",
+        },
+        update('/fromExpression', "${document('/refunds')}"),
+        {
+          name: 'Copy',
+          type: 'Conversation/Update Document',
+          changeset: [{ op: 'add', path: '/fromScript', val: '${steps.Js.seen}' }],
+        },
+      ],
+      { refunds: { type: 'List', items: [{ amount: { value: 5 } }] } },
+    );
+    const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
+    expect(result.status).toEqual({ kind: 'ok' });
+    expect(result.document.fromExpression).toEqual([{ amount: 5 }]);
+    expect(result.document.fromScript).toEqual(result.document.fromExpression);
+  });
+
+  it('rejects an unknown step type, an undefined expression, and JavaScript without a sandbox', async () => {
+    const unknown = await processEvent(
+      workflow([{ name: 'X', type: 'Conversation/Event' }]),
+      entry({ type: 'Conversation/Event' }),
+      context,
+    );
+    expect(unknown.status).toMatchObject({ kind: 'rejected', code: 'unknown_step', step: 'X' });
+    const undefinedValue = await processEvent(
+      workflow([update('/a', '${event.message.nothing}')]),
+      entry({ type: 'Conversation/Event' }),
+      context,
+    );
+    expect(undefinedValue.status).toMatchObject({
+      kind: 'rejected',
+      code: 'expression_error',
+      step: 'U',
+    });
+    const noSandbox = await processEvent(
+      workflow([{ name: 'J', type: 'Conversation/JavaScript Code', code: 'return {};' }]),
+      entry({ type: 'Conversation/Event' }),
+      { registry },
+    );
+    expect(noSandbox.status).toMatchObject({
+      kind: 'rejected',
+      code: 'sandbox_unavailable',
+      step: 'J',
+    });
+  });
+
+  it('treats a malformed timer path as no timer', async () => {
+    const document = {
+      at: 5,
+      contracts: {
+        t: { type: 'Core/Timer Channel', path: 'at' },
+        w: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 't',
+          steps: [update('/fired', true)],
+        },
+      },
+    };
+    const result = await processEvent(document, { kind: 'timer', timestamp: 10 }, context);
+    expect(result.status).toEqual({ kind: 'ok' });
+    expect(result.document.fired).toBeUndefined();
+  });
+
   it('stops at the gas budget', async () => {
     const document = workflow([update('/a', 'x'.repeat(10_000))]);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), {

@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../../model/json.js';
 import type { Sandbox, ScriptLimits, ScriptOutcome } from '../../sandbox/sandbox.js';
-import { readDocument } from '../document-read.js';
+import { readAuthorView } from '../../model/read-author-view.js';
 import { Rejection } from '../rejection.js';
 import type { Scope } from './expression.js';
 import { evaluateExpression, Unsupported } from './expression.js';
@@ -74,7 +74,7 @@ async function evaluate(expr: string, scope: StepScope): Promise<unknown> {
     entry: scope.entry,
     steps: scope.steps,
     currentContract: scope.currentContract,
-    document: (pointer: unknown) => readDocument(scope.document, String(pointer)),
+    document: (pointer: unknown) => readAuthorView(scope.document, String(pointer)),
   };
   try {
     return evaluateExpression(expr, names);

@@ -1,13 +1,14 @@
-import type { JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
-import { simplify } from '../model/node.js';
+import type { JsonValue } from './json.js';
+import { isJsonObject } from './json.js';
+import { simplify } from './node.js';
 
 const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 
 /**
- * What a step's `document(pointer)` returns, read on the host: the node at the RFC 6901 pointer
- * (entering `{items: […]}` lists by index) in the author's view (`{value: x}` is `x`). The same
- * rules as the guest's own reader, which serves supervised workers.
+ * What `document(pointer)` returns to a step — in JavaScript Code and in `${…}` expressions
+ * alike: the node at the RFC 6901 pointer (entering `{items: […]}` lists by index) in the
+ * author's view (`{value: x}` is `x`, `{items}` is the list). The guest runtime's own reader,
+ * which serves supervised workers, follows the same rules.
  *
  * @throws Error for a malformed pointer, which the guest reports as the step's error.
  */
