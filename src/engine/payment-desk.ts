@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/error-code.js';
 import type { JsonObject } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
@@ -420,7 +421,7 @@ function orderCommand(
   }
 }
 
-function illegal(code: string, message: string): JsonObject {
+function illegal(code: ErrorCode, message: string): JsonObject {
   return { type: 'Payments/Illegal Request', code, message };
 }
 

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../errors/error-code.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import type { Sandbox } from '../sandbox/sandbox.js';
 import type { TypeRegistry } from '../types/type-registry.js';
@@ -52,7 +53,9 @@ export interface AppliedPatch {
   val?: JsonValue;
 }
 
-export type RejectionCode =
+/** The codes a rejected event can carry (all in the one catalogue, src/errors/error-code.ts). */
+export type RejectionCode = Extract<
+  ErrorCode,
   | 'illegal_request'
   | 'script_error'
   | 'script_timeout'
@@ -68,7 +71,8 @@ export type RejectionCode =
   | 'validation_failed'
   | 'terminated'
   | 'already_initialized'
-  | 'unknown_channel';
+  | 'unknown_channel'
+>;
 
 export type ProcessStatus =
   | { kind: 'ok' }
@@ -85,10 +89,3 @@ export interface ProcessResult {
   /** Channels that saw the event but skipped it (duplicate or stale per their checkpoint). */
   skipped: string[];
 }
-
-/** Infrastructure failures: the event may be retried; it never becomes document state. */
-export const RETRYABLE: ReadonlySet<RejectionCode> = new Set([
-  'script_timeout',
-  'script_memory',
-  'sandbox_unavailable',
-]);

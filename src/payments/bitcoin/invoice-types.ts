@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors/error-code.js';
 import type { JsonObject } from '../../model/json.js';
 
 /**
@@ -123,7 +124,8 @@ export interface InvoiceNotification {
 }
 
 /** Why the machine refused a command; nothing changed. */
-export type InvoiceRefusalCode =
+export type InvoiceRefusalCode = Extract<
+  ErrorCode,
   | 'invalid_invoice_id'
   | 'invalid_url'
   | 'invalid_price'
@@ -139,7 +141,8 @@ export type InvoiceRefusalCode =
   | 'wrong_address'
   | 'duplicate_transaction'
   | 'unknown_transaction'
-  | 'amount_overflow';
+  | 'amount_overflow'
+>;
 
 /**
  * A transition: the new invoice, the answers for the document (on its paymentProcessor

@@ -1,3 +1,4 @@
+import type { ErrorCode } from '../../errors/error-code.js';
 import type { JsonObject } from '../../model/json.js';
 import { authorizeOnNetwork } from './card-network.js';
 
@@ -47,9 +48,9 @@ export interface CardCharge {
 /** A transition: the new charge and the answers for the document, or a refusal (nothing changes). */
 export type ChargeOutcome =
   | { ok: true; charge: CardCharge; answers: JsonObject[] }
-  | { ok: false; code: string; message: string };
+  | { ok: false; code: ErrorCode; message: string };
 
-function refuse(code: string, message: string): ChargeOutcome {
+function refuse(code: ErrorCode, message: string): ChargeOutcome {
   return { ok: false, code, message };
 }
 
