@@ -1,6 +1,5 @@
 import type { ErrorCode } from '../errors/error-code.js';
-import type { JsonObject } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import type { JsonObject, JsonValue } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { CardCharge, ChargeOutcome } from '../payments/card/card-charge.js';
 import {
@@ -425,12 +424,12 @@ function illegal(code: ErrorCode, message: string): JsonObject {
   return { type: 'Payments/Illegal Request', code, message };
 }
 
-function numberOrUndefined(value: unknown): number | undefined {
-  const scalar = isJsonObject(value as JsonObject) ? scalarOf(value as JsonObject) : value;
+function numberOrUndefined(value: JsonValue | undefined): number | undefined {
+  const scalar = scalarOf(value);
   return typeof scalar === 'number' ? scalar : undefined;
 }
 
-function stringOrUndefined(value: unknown): string | undefined {
-  const scalar = isJsonObject(value as JsonObject) ? scalarOf(value as JsonObject) : value;
+function stringOrUndefined(value: JsonValue | undefined): string | undefined {
+  const scalar = scalarOf(value);
   return typeof scalar === 'string' ? scalar : undefined;
 }
