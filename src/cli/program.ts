@@ -7,9 +7,18 @@ import { schemaCommand } from './commands/schema.js';
 import { typesCommand } from './commands/types.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo, ExitCode } from './io.js';
+import { createAccountCommand } from './commands/accounts.js';
+import type { ClientOptions } from './commands/client.js';
+import { postCommand, submitCommand } from './commands/client.js';
+import type { ServeOptions } from './commands/serve.js';
+import { serveCommand } from './commands/serve.js';
 
 /** Runs the paydoc CLI with `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
+export async function runCli(
+  argv: string[],
+  io: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ExitCode> {
   let exitCode: ExitCode = 0;
   const program = new Command('paydoc')
     .description('paydoc: programmable payment documents (Blue language)')
@@ -71,6 +80,54 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
       exitCode = typesCommand(options, defaultTypeRegistry(), io);
     });
 
+  program
+    .command('serve')
+    .description('run the HTTP service (SQLite) until SIGINT/SIGTERM')
+    .option('--port <n>', 'TCP port (default $PORT or 3000)')
+    .option('--db <file>', 'SQLite database file (default $PAYDOC_DB or ./paydoc.db)')
+    .option('--host <host>', 'address to listen on (default $HOST or 127.0.0.1)')
+    .action(async (options: ServeOptions) => {
+      exitCode = await serveCommand(options, env, io, stopSignal());
+    });
+
+  program
+    .command('accounts')
+    .description('manage accounts')
+    .command('create')
+    .description('create an account (or give an existing one a new key) and print its API key')
+    .argument('<email>', "the account's email")
+    .option('--db <file>', 'SQLite database file (default $PAYDOC_DB or ./paydoc.db)')
+    .option('--json', 'machine-readable output')
+    .action(async (email: string, options: { db?: string; json?: boolean }) => {
+      exitCode = await createAccountCommand(email, options, env, io);
+    });
+
+  const clientOptions = (command: Command): Command =>
+    command
+      .option('--url <url>', 'server (default $PAYDOC_URL or http://127.0.0.1:3000)')
+      .option('--key <key>', 'API key (default $PAYDOC_API_KEY)')
+      .option('--idempotency-key <key>', 'Idempotency-Key header')
+      .option('--json', 'ask for JSON instead of YAML');
+
+  clientOptions(
+    program
+      .command('post')
+      .description('post a document to the server (POST /blue)')
+      .argument('<document>', 'YAML or JSON document'),
+  ).action(async (file: string, options: ClientOptions) => {
+    exitCode = await postCommand(file, options, env, io);
+  });
+
+  clientOptions(
+    program
+      .command('submit')
+      .description("append an event to one's timeline (POST /timelines/{id}/entries)")
+      .argument('<timeline>', 'timeline id')
+      .argument('<event>', 'YAML or JSON file: the message, or {message, sequence?, prevEntry?}'),
+  ).action(async (timelineId: string, file: string, options: ClientOptions) => {
+    exitCode = await submitCommand(timelineId, file, options, env, io);
+  });
+
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
@@ -84,4 +141,12 @@ export async function runCli(argv: string[], io: CliIo): Promise<ExitCode> {
     throw error;
   }
   return exitCode;
+}
+
+/** Resolves on the first SIGINT or SIGTERM (the server then shuts down cleanly). */
+function stopSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    process.once('SIGINT', () => resolve('SIGINT'));
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+  });
 }

@@ -107,7 +107,29 @@ export const ERROR_CATALOGUE = {
   wrong_address: "A payment to another address than the invoice's.",
   duplicate_transaction: 'A transaction the invoice has already recorded.',
   unknown_transaction: 'Confirmations for a transaction the invoice never saw.',
+  // The service (HTTP, store)
+  unauthorized:
+    'No API key, or a key paydoc does not know (Bearer, or HTTP Basic with the key as user).',
+  forbidden: "The API key is valid but its account may not do this (another account's timeline).",
+  not_found: 'No such resource, or not one this API key may see.',
+  route_not_found: 'No route for this method and path.',
+  no_api_access:
+    'The document declares no REST API channel for this route (e.g. Smart Card Payment no API Access).',
+  invalid_request: 'The request body or a parameter is malformed (see param).',
+  unsupported_media_type: 'A body that is neither JSON nor YAML.',
+  body_too_large: 'The request body is larger than the limit.',
+  idempotency_key_reused: 'An Idempotency-Key already used with a different request body.',
+  idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed.',
+  document_exists: 'Another account already holds a document with exactly this content.',
+  sequence_conflict: 'The entry names a sequence or prevEntry that is not the timeline head.',
+  store_conflict: 'A concurrent writer changed a document or timeline first (retryable).',
+  overloaded: 'The server is shutting down or its queue is full (retryable).',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+/** Is `value` a code of the catalogue (e.g. one carried by a processor answer)? */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, value);
+}

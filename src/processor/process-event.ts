@@ -8,7 +8,7 @@ import type { CheckpointRecord } from './checkpoint.js';
 import { isNewer, lastRecord, recordOf, withCheckpoint } from './checkpoint.js';
 import type { ChannelInfo, ContractSet, HandlerInfo } from './contracts.js';
 import { contractsOf } from './contracts.js';
-import { readAuthorView } from '../model/read-author-view.js';
+import { pendingTimers } from './pending-timers.js';
 import { isTypedAs, matchesPattern, typeIdOf } from './event-pattern.js';
 import type {
   AppliedPatch,
@@ -176,24 +176,18 @@ class EventRun {
   }
 
   private dueTimers(contracts: ContractSet, now: number): Delivery[] {
-    const deliveries: Delivery[] = [];
-    for (const channel of contracts.channels) {
-      if (channel.kind !== 'timer' || channel.path === undefined) continue;
-      const deadline = timerDeadline(this.document, channel.path);
-      if (typeof deadline !== 'number' || !Number.isInteger(deadline) || deadline > now) continue;
-      const record: CheckpointRecord = {
-        timestamp: deadline,
-        blueId: `timer:${channel.path}:${deadline}`,
-      };
-      if (!isNewer(record, lastRecord(this.document, channel.key))) continue;
-      deliveries.push({
-        channel,
-        event: { type: 'Core/Timer Fired', deadline, path: channel.path },
+    return pendingTimers(this.document, contracts)
+      .filter((timer) => timer.deadline <= now)
+      .map((timer) => ({
+        channel: timer.channel,
+        event: {
+          type: 'Core/Timer Fired',
+          deadline: timer.deadline,
+          path: timer.channel.path ?? '',
+        },
         entry: null,
-        checkpoint: record,
-      });
-    }
-    return deliveries;
+        checkpoint: timer.record,
+      }));
   }
 
   private async deliver(delivery: Delivery): Promise<void> {
@@ -422,15 +416,6 @@ class EventRun {
     this.gas += units;
     if (this.gas > this.limits.gas)
       throw new Rejection('gas_exhausted', `the event needs more than ${this.limits.gas} gas`);
-  }
-}
-
-/** The deadline a Timer channel watches; a malformed path or a non-number means no timer. */
-function timerDeadline(document: JsonObject, path: string): JsonValue | undefined {
-  try {
-    return readAuthorView(document, path);
-  } catch {
-    return undefined;
   }
 }
 

@@ -1,0 +1,719 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { JsonObject, JsonValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
+import { blueId } from '../model/blue-id.js';
+import { scalarOf } from '../model/node.js';
+import type { Participant } from '../processor/bind-participants.js';
+import { bindParticipants } from '../processor/bind-participants.js';
+import { contractsOf } from '../processor/contracts.js';
+import { typeIdOf } from '../processor/event-pattern.js';
+import { nextDeadline } from '../processor/pending-timers.js';
+import { processEvent } from '../processor/process-event.js';
+import type {
+  ProcessContext,
+  ProcessorEvent,
+  ProcessResult,
+} from '../processor/processor-types.js';
+import { documentBlueId } from '../types/document-id.js';
+import type { Store } from '../store/store.js';
+import type { AccountRecord, DocumentRecord, EntryRecord } from '../store/store-records.js';
+import type { CommitQueueOptions, IdempotencyClaim } from './commit-queue.js';
+import { CommitQueue } from './commit-queue.js';
+import type { Outcome, Reply } from './outcome.js';
+import { failure } from './outcome.js';
+import type { PaymentBook } from './payment-desk.js';
+import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
+import type { WorkingSet } from './working-set.js';
+
+/** The account that owns the payment processor's timelines (paymentProcessor, proxies). */
+export const PROCESSOR_ACCOUNT: AccountRecord = {
+  id: 'acct_processor',
+  email: 'processor@paydoc.internal',
+  timelineId: 'tl_processor',
+  createdAt: 0,
+};
+
+/** Answers delivered for one input at most (a document and the processor could ping-pong). */
+const MAX_ANSWERS_PER_INPUT = 64;
+/** A timer that fired but is still pending (its handler was rejected) is retried after this. */
+const TIMER_RETRY_MS = 60_000;
+
+/** What one input did to one document, as the API reports it. */
+export interface DocumentOutcome {
+  documentId: string;
+  version: number;
+  blueId: string;
+  status: JsonObject;
+  emitted: JsonObject[];
+  /** The payment processor's answers to what the document asked (Payment Captured, …). */
+  answers: JsonObject[];
+}
+
+/** An appended entry and what it did to every document it reached. */
+export interface AppendOutcome {
+  entry: EntryRecord;
+  results: DocumentOutcome[];
+}
+
+export interface CreateOutcome {
+  created: boolean;
+  document: DocumentRecord;
+  results: DocumentOutcome[];
+}
+
+export interface OperationOutcome {
+  documentId: string;
+  operation: string;
+  entry?: EntryRecord;
+  results: DocumentOutcome[];
+  document: JsonObject;
+}
+
+export interface NewAccount {
+  account: AccountRecord;
+  apiKey: string;
+}
+
+/** Options of {@link DocumentEngine}. */
+export interface DocumentEngineOptions extends CommitQueueOptions {
+  store: Store;
+  context: ProcessContext;
+  /** The edge's clock (ms since the epoch); tests pass their own. */
+  clock?: () => number;
+}
+
+/** How a write's outcome becomes an HTTP reply (given by the HTTP layer: one mapping). */
+export type Responder<T> = (outcome: Outcome<T>) => Reply;
+
+/**
+ * The application: it takes documents, entries, REST calls and timer ticks, runs them through
+ * the processor and the payment desk, and persists everything through the Store, one group
+ * commit at a time. Time and ids come from here (the edge); the processor stays pure.
+ */
+export class DocumentEngine {
+  readonly store: Store;
+  private readonly context: ProcessContext;
+  private readonly desk: PaymentDesk;
+  private readonly queue: CommitQueue;
+
+  constructor(options: DocumentEngineOptions) {
+    this.store = options.store;
+    this.context = options.context;
+    this.desk = new PaymentDesk(options.context.registry);
+    this.queue = new CommitQueue(options.store, options.clock ?? Date.now, options);
+  }
+
+  /** Makes sure the processor's own account exists (first start). */
+  async start(): Promise<void> {
+    if ((await this.store.accountById(PROCESSOR_ACCOUNT.id)) !== undefined) return;
+    await this.queue.submit({
+      work: (set, at) => {
+        const account = { ...PROCESSOR_ACCOUNT, createdAt: at };
+        set.addAccount(account);
+        set.putTimeline(
+          {
+            id: account.timelineId,
+            ownerId: account.id,
+            headSequence: 0,
+            headBlueId: null,
+            createdAt: at,
+          },
+          true,
+        );
+        return Promise.resolve({ ok: true, value: null });
+      },
+      respond: () => ({ statusCode: 200, body: null }),
+    });
+  }
+
+  /** Stops taking writes once those queued are durable. */
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+
+  /** Creates an account with its timeline and a new API key; an existing account gets a new key. */
+  createAccount(email: string, respond: Responder<NewAccount>, apiKey?: string): Promise<Reply> {
+    return this.queue.submit({
+      respond,
+      work: async (set, at) => {
+        const account = (await set.accountByEmail(email)) ?? this.newAccount(set, email, at);
+        const key = apiKey ?? newApiKey();
+        set.rows.apiKeys.push({ keyHash: hashApiKey(key), accountId: account.id, createdAt: at });
+        return { ok: true, value: { account, apiKey: key } };
+      },
+    });
+  }
+
+  /** Posts a document: binds participants, initialises it, lets the processor open its payment. */
+  createDocument(
+    accountId: string,
+    document: JsonObject,
+    respond: Responder<CreateOutcome>,
+    idempotency?: IdempotencyClaim,
+  ): Promise<Reply> {
+    return this.queue.submit({
+      respond,
+      ...(idempotency === undefined ? {} : { idempotency }),
+      work: (set, at) => this.create(set, accountId, document, at),
+    });
+  }
+
+  /** Appends an entry to a timeline as its owner, and processes every document listening to it. */
+  appendEntry(
+    accountId: string,
+    timelineId: string,
+    message: JsonObject,
+    expected: { sequence?: number; prevEntry?: string },
+    respond: Responder<AppendOutcome>,
+    idempotency?: IdempotencyClaim,
+  ): Promise<Reply> {
+    return this.queue.submit({
+      respond,
+      ...(idempotency === undefined ? {} : { idempotency }),
+      work: async (set, at): Promise<Outcome<AppendOutcome>> => {
+        const timeline = await set.timeline(timelineId);
+        if (timeline === undefined) return failure('not_found', `no timeline ${timelineId}`);
+        if (timeline.ownerId !== accountId)
+          return failure('forbidden', `timeline ${timelineId} belongs to another account`);
+        if (expected.sequence !== undefined && expected.sequence !== timeline.headSequence + 1)
+          return failure(
+            'sequence_conflict',
+            `the next sequence of ${timelineId} is ${timeline.headSequence + 1}, not ${expected.sequence}`,
+            'sequence',
+          );
+        if (expected.prevEntry !== undefined && expected.prevEntry !== timeline.headBlueId)
+          return failure(
+            'sequence_conflict',
+            `prevEntry is not the head of ${timelineId}`,
+            'prevEntry',
+          );
+        const entry = await this.append(set, timelineId, message, { accountId }, at);
+        const results: DocumentOutcome[] = [];
+        for (const documentId of await set.documentsOnTimeline(timelineId))
+          results.push(await this.runInput(set, documentId, timelineEvent(entry), at));
+        return { ok: true, value: { entry, results } };
+      },
+    });
+  }
+
+  /**
+   * A call to a REST API channel route (`POST /api/charge/{chargeId}/capture`): finds the
+   * document by the reference in the path, the operation its REST API channel declares for the
+   * route, and delivers an Operation Request: recorded first on the channel's proxy timeline
+   * when it has one (Smart Card Payment), else straight to the channel (Classic).
+   */
+  callOperation(
+    accountId: string,
+    ref: string,
+    method: string,
+    path: string,
+    request: JsonObject,
+    respond: Responder<OperationOutcome>,
+    idempotency?: IdempotencyClaim,
+  ): Promise<Reply> {
+    return this.queue.submit({
+      respond,
+      ...(idempotency === undefined ? {} : { idempotency }),
+      work: (set, at) => this.operation(set, accountId, ref, method, path, request, at),
+    });
+  }
+
+  /** Fires every document timer due at the clock's time; resolves with how many were due. */
+  async fireDueTimers(limit = 100): Promise<number> {
+    let fired = 0;
+    await this.queue.submit({
+      respond: () => ({ statusCode: 200, body: null }),
+      work: async (set, at) => {
+        for (const due of await this.store.dueTimers(at, limit)) {
+          const record = await set.document(due.documentId);
+          if (record?.nextTimerAt === null || record === undefined || record.nextTimerAt > at)
+            continue;
+          await this.runInput(set, due.documentId, { kind: 'timer', timestamp: at }, at);
+          fired += 1;
+        }
+        return { ok: true, value: fired };
+      },
+    });
+    return fired;
+  }
+
+  /** May the account read the document (its owner or a participant)? */
+  async canRead(document: DocumentRecord, accountId: string): Promise<boolean> {
+    return (
+      document.ownerId === accountId || (await this.store.isParticipant(document.id, accountId))
+    );
+  }
+
+  private newAccount(set: WorkingSet, email: string, at: number): AccountRecord {
+    const account: AccountRecord = {
+      id: `acct_${randomBytes(10).toString('hex')}`,
+      email,
+      timelineId: `tl_${randomBytes(10).toString('hex')}`,
+      createdAt: at,
+    };
+    set.addAccount(account);
+    set.putTimeline(
+      {
+        id: account.timelineId,
+        ownerId: account.id,
+        headSequence: 0,
+        headBlueId: null,
+        createdAt: at,
+      },
+      true,
+    );
+    return account;
+  }
+
+  private newProcessorTimeline(set: WorkingSet, at: number): string {
+    const id = `tl_${randomBytes(10).toString('hex')}`;
+    set.putTimeline(
+      { id, ownerId: PROCESSOR_ACCOUNT.id, headSequence: 0, headBlueId: null, createdAt: at },
+      true,
+    );
+    return id;
+  }
+
+  private async create(
+    set: WorkingSet,
+    accountId: string,
+    document: JsonObject,
+    at: number,
+  ): Promise<Outcome<CreateOutcome>> {
+    const { registry } = this.context;
+    const wanted: Participant[] = [];
+    bindParticipants(document, registry, (participant) => {
+      wanted.push(participant);
+      return '';
+    });
+    const timelines = new Map<string, string>();
+    const accounts = new Set<string>([accountId]);
+    for (const participant of wanted) {
+      const account = await this.participantAccount(set, participant, at);
+      if (account !== undefined) accounts.add(account.id);
+      timelines.set(participant.key, account?.timelineId ?? this.newProcessorTimeline(set, at));
+    }
+    const bound = bindParticipants(document, registry, (p) => timelines.get(p.key) ?? '');
+    const initialized = await processEvent(
+      bound,
+      { kind: 'initialize', timestamp: at },
+      this.context,
+    );
+    if (initialized.status.kind === 'rejected')
+      return failure(
+        initialized.status.code,
+        `the document could not be initialised: ${statusMessage(initialized)}`,
+      );
+    const documentId = markerId(initialized.document);
+    const existing = await set.document(documentId);
+    if (existing !== undefined) {
+      if (existing.ownerId !== accountId)
+        return failure(
+          'document_exists',
+          'another account holds a document with exactly this content; make yours differ (an order id, say)',
+        );
+      return { ok: true, value: { created: false, document: existing, results: [] } };
+    }
+    const typeId = typeIdOf(bound, registry);
+    const record: DocumentRecord = {
+      id: documentId,
+      ownerId: accountId,
+      typeName: typeId === undefined ? null : (registry.nameOf(typeId) ?? typeId),
+      genesis: bound,
+      state: bound,
+      blueId: '',
+      version: 0,
+      book: EMPTY_BOOK as unknown as JsonObject,
+      nextTimerAt: null,
+      createdAt: at,
+      updatedAt: at,
+    };
+    set.putDocument(record);
+    for (const id of accounts) set.addParticipant(documentId, id);
+    for (const channel of contractsOf(initialized.document, registry).channels)
+      if (channel.kind === 'timeline' && channel.timelineId !== undefined)
+        set.subscribe(documentId, channel.timelineId);
+    const first = this.record(
+      set,
+      record,
+      { kind: 'initialize', timestamp: at },
+      initialized,
+      'input',
+      at,
+    );
+    const opened = this.desk.onCreated(bookOf(first), first.state, documentId, at);
+    const afterOpen = this.withBook(set, first, opened.book, at);
+    const emittedAnswers = this.desk.onEmitted(
+      bookOf(afterOpen),
+      afterOpen.state,
+      documentId,
+      initialized.emitted,
+      at,
+    );
+    const ready = this.withBook(set, afterOpen, emittedAnswers.book, at);
+    this.addRefs(set, ready);
+    const settled = await this.settle(
+      set,
+      documentId,
+      [...opened.answers, ...emittedAnswers.answers],
+      at,
+    );
+    const head = (await set.document(documentId)) ?? ready;
+    return {
+      ok: true,
+      value: {
+        created: true,
+        document: head,
+        results: [outcomeOf(head, initialized, settled)],
+      },
+    };
+  }
+
+  /** `MyOS Account {email}` → that account (created if needed); `{account}` → that account id. */
+  private async participantAccount(
+    set: WorkingSet,
+    participant: Participant,
+    at: number,
+  ): Promise<AccountRecord | undefined> {
+    if (participant.email !== undefined)
+      return (
+        (await set.accountByEmail(participant.email)) ?? this.newAccount(set, participant.email, at)
+      );
+    if (participant.account !== undefined) {
+      const account = await set.accountById(participant.account);
+      if (account !== undefined && account.id !== PROCESSOR_ACCOUNT.id) return account;
+    }
+    // Anyone else (paymentProcessor, a proxy, `account: stripe-payments`) is the processor's.
+    return undefined;
+  }
+
+  private async operation(
+    set: WorkingSet,
+    accountId: string,
+    ref: string,
+    method: string,
+    path: string,
+    request: JsonObject,
+    at: number,
+  ): Promise<Outcome<OperationOutcome>> {
+    const documentId = await set.documentIdByRef(ref);
+    const record = documentId === undefined ? undefined : await set.document(documentId);
+    if (record === undefined || !(await this.readable(set, record, accountId)))
+      return failure('not_found', `no charge ${ref}`, 'chargeId');
+    if (record.ownerId !== accountId)
+      return failure('forbidden', 'only the account that posted the payment may call its API');
+    const route = this.routeOf(record.state, method, path);
+    if (route === undefined)
+      return failure(
+        'no_api_access',
+        `this ${record.typeName ?? 'document'} declares no REST API channel for ${method} ${path}`,
+      );
+    const message: JsonObject = {
+      type: 'Conversation/Operation Request',
+      operation: route.operation,
+      request,
+    };
+    if (route.timelineId !== undefined) {
+      const entry = await this.append(set, route.timelineId, message, { accountId }, at);
+      const results: DocumentOutcome[] = [];
+      for (const listener of await set.documentsOnTimeline(route.timelineId))
+        results.push(await this.runInput(set, listener, timelineEvent(entry), at));
+      const head = (await set.document(record.id)) ?? record;
+      return {
+        ok: true,
+        value: {
+          documentId: record.id,
+          operation: route.operation,
+          entry,
+          results,
+          document: head.state,
+        },
+      };
+    }
+    const result = await this.runInput(
+      set,
+      record.id,
+      { kind: 'direct', channel: route.channel, event: message, timestamp: at },
+      at,
+    );
+    const head = (await set.document(record.id)) ?? record;
+    return {
+      ok: true,
+      value: {
+        documentId: record.id,
+        operation: route.operation,
+        results: [result],
+        document: head.state,
+      },
+    };
+  }
+
+  private async readable(
+    set: WorkingSet,
+    record: DocumentRecord,
+    accountId: string,
+  ): Promise<boolean> {
+    return record.ownerId === accountId || (await set.isParticipant(record.id, accountId));
+  }
+
+  /** The operation a document's REST API channels declare for `method path` (path under /api…). */
+  private routeOf(
+    document: JsonObject,
+    method: string,
+    path: string,
+  ): { channel: string; operation: string; timelineId?: string } | undefined {
+    const contracts = contractsOf(document, this.context.registry);
+    const restType = contracts.known.restChannel;
+    for (const channel of contracts.channels) {
+      const typeId = typeIdOf(channel.node, this.context.registry);
+      if (typeId === undefined || !this.context.registry.isSubtype(typeId, restType)) continue;
+      const scheme = channel.node.endpointScheme;
+      if (!isJsonObject(scheme)) continue;
+      const base = String(scalarOf(scheme.basePath) ?? '');
+      const paths = Array.isArray(scheme.paths)
+        ? scheme.paths
+        : isJsonObject(scheme.paths) && Array.isArray(scheme.paths.items)
+          ? scheme.paths.items
+          : [];
+      for (const candidate of paths) {
+        if (!isJsonObject(candidate)) continue;
+        const declared = `${base}${String(scalarOf(candidate.path) ?? '')}`;
+        const verb = String(scalarOf(candidate.method) ?? 'POST').toUpperCase();
+        const operation = scalarOf(candidate.operation);
+        if (verb !== method.toUpperCase() || typeof operation !== 'string') continue;
+        if (!pathMatches(declared, path)) continue;
+        return {
+          channel: channel.key,
+          operation,
+          ...(channel.kind === 'timeline' && channel.timelineId !== undefined
+            ? { timelineId: channel.timelineId }
+            : {}),
+        };
+      }
+    }
+    return undefined;
+  }
+
+  /** Appends an entry, stamped here: sequence, prevEntry, timestamp, actor. */
+  private async append(
+    set: WorkingSet,
+    timelineId: string,
+    message: JsonObject,
+    actor: JsonObject,
+    at: number,
+  ): Promise<EntryRecord> {
+    const timeline = await set.timeline(timelineId);
+    if (timeline === undefined) throw new Error(`timeline ${timelineId} vanished`);
+    const sequence = timeline.headSequence + 1;
+    const entry: JsonObject = {
+      type: 'Conversation/Timeline Entry',
+      timeline: { timelineId },
+      ...(timeline.headBlueId === null ? {} : { prevEntry: { blueId: timeline.headBlueId } }),
+      message,
+      timestamp: at,
+      actor,
+      sequence,
+    };
+    const id = blueId(entry);
+    set.putTimeline({ ...timeline, headSequence: sequence, headBlueId: id }, false);
+    const record: EntryRecord = { timelineId, sequence, blueId: id, entry };
+    set.rows.entries.push(record);
+    return record;
+  }
+
+  /** One input for one document, then the processor's answers until it is quiet. */
+  private async runInput(
+    set: WorkingSet,
+    documentId: string,
+    event: ProcessorEvent,
+    at: number,
+  ): Promise<DocumentOutcome> {
+    const record = await set.document(documentId);
+    if (record === undefined) throw new Error(`document ${documentId} vanished`);
+    const result = await processEvent(record.state, event, this.context);
+    const after = this.record(set, record, event, result, 'input', at);
+    const answered = this.desk.onEmitted(
+      bookOf(after),
+      after.state,
+      documentId,
+      result.emitted,
+      at,
+    );
+    this.withBook(set, after, answered.book, at);
+    const settled = await this.settle(set, documentId, answered.answers, at);
+    const head = (await set.document(documentId)) ?? after;
+    return outcomeOf(head, result, settled);
+  }
+
+  /** Delivers the processor's answers (and the answers to what they make the document emit). */
+  private async settle(
+    set: WorkingSet,
+    documentId: string,
+    first: readonly JsonObject[],
+    at: number,
+  ): Promise<JsonObject[]> {
+    const queue = [...first];
+    const delivered: JsonObject[] = [];
+    while (queue.length > 0 && delivered.length < MAX_ANSWERS_PER_INPUT) {
+      const answer = queue.shift() as JsonObject;
+      delivered.push(answer);
+      const record = await set.document(documentId);
+      if (record === undefined) break;
+      set.rows.outbox.push({ documentId, kind: 'payment.event', payload: answer, createdAt: at });
+      const event = await this.answerEvent(set, record.state, answer, at);
+      const result = await processEvent(record.state, event, this.context);
+      const after = this.record(set, record, event, result, 'processor', at);
+      const next = this.desk.onEmitted(bookOf(after), after.state, documentId, result.emitted, at);
+      this.withBook(set, after, next.book, at);
+      queue.push(...next.answers);
+    }
+    return delivered;
+  }
+
+  /** An answer as the document receives it: an entry on its paymentProcessor timeline, or direct. */
+  private async answerEvent(
+    set: WorkingSet,
+    document: JsonObject,
+    answer: JsonObject,
+    at: number,
+  ): Promise<ProcessorEvent> {
+    const channel = contractsOf(document, this.context.registry).channels.find(
+      (candidate) => candidate.key === 'paymentProcessor',
+    );
+    if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
+      const entry = await this.append(
+        set,
+        channel.timelineId,
+        answer,
+        { accountId: PROCESSOR_ACCOUNT.id },
+        at,
+      );
+      return timelineEvent(entry);
+    }
+    return { kind: 'direct', channel: 'paymentProcessor', event: answer, timestamp: at };
+  }
+
+  /** Writes a processed event: the result row, and the document's new head. */
+  private record(
+    set: WorkingSet,
+    record: DocumentRecord,
+    event: ProcessorEvent,
+    result: ProcessResult,
+    origin: 'input' | 'processor',
+    at: number,
+  ): DocumentRecord {
+    const version = record.version + 1;
+    const changed = result.document !== record.state || record.blueId === '';
+    const id = changed ? documentBlueId(result.document, this.context.registry) : record.blueId;
+    set.rows.results.push({
+      documentId: record.id,
+      version,
+      event: event as unknown as JsonObject,
+      origin,
+      entryBlueId: event.kind === 'timeline' ? (event.entryId ?? null) : null,
+      status: result.status as unknown as JsonObject,
+      patches: result.patches as unknown as JsonValue[],
+      emitted: result.emitted as JsonObject[],
+      blueId: id,
+      at,
+    });
+    const next: DocumentRecord = {
+      ...record,
+      state: result.document,
+      blueId: id,
+      version,
+      nextTimerAt: this.timerAfter(result.document, at),
+      updatedAt: at,
+    };
+    set.putDocument(next);
+    return next;
+  }
+
+  private withBook(
+    set: WorkingSet,
+    record: DocumentRecord,
+    book: PaymentBook,
+    at: number,
+  ): DocumentRecord {
+    if (book === bookOf(record)) return record;
+    // Invoice notifications leave the book for the outbox (delivered by the webhook stage).
+    for (const notification of book.notifications)
+      set.rows.outbox.push({
+        documentId: record.id,
+        kind: 'invoice.notification',
+        payload: notification as unknown as JsonObject,
+        createdAt: at,
+      });
+    const next = { ...record, book: { ...book, notifications: [] } as unknown as JsonObject };
+    set.putDocument(next);
+    return next;
+  }
+
+  /** Other names of the document: its charge, invoice or order id (the API routes use them). */
+  private addRefs(set: WorkingSet, record: DocumentRecord): void {
+    const book = bookOf(record);
+    for (const chargeId of Object.keys(book.charges)) set.addRef(chargeId, record.id);
+    if (book.invoices[record.id] !== undefined)
+      set.addRef(this.desk.invoiceIdOf(record.id), record.id);
+  }
+
+  private timerAfter(document: JsonObject, at: number): number | null {
+    const next = nextDeadline(document, contractsOf(document, this.context.registry));
+    if (next === undefined) return null;
+    return next <= at ? at + TIMER_RETRY_MS : next;
+  }
+}
+
+/** A new API key: 192 random bits, prefixed so that a leaked key is easy to recognise. */
+export function newApiKey(): string {
+  return `pd_test_${randomBytes(24).toString('base64url')}`;
+}
+
+/** Keys are stored as their SHA-256: a leaked database does not leak usable keys. */
+export function hashApiKey(key: string): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+function timelineEvent(entry: EntryRecord): ProcessorEvent {
+  return { kind: 'timeline', entry: entry.entry, entryId: entry.blueId };
+}
+
+function bookOf(record: DocumentRecord): PaymentBook {
+  return record.book as unknown as PaymentBook;
+}
+
+function markerId(document: JsonObject): string {
+  const contracts = document.contracts;
+  const marker = isJsonObject(contracts) ? contracts.initialized : undefined;
+  return isJsonObject(marker) && typeof marker.documentId === 'string' ? marker.documentId : '';
+}
+
+function statusMessage(result: ProcessResult): string {
+  const status = result.status;
+  return status.kind === 'ok' ? 'ok' : status.reason;
+}
+
+function outcomeOf(
+  head: DocumentRecord,
+  result: ProcessResult,
+  answers: JsonObject[],
+): DocumentOutcome {
+  return {
+    documentId: head.id,
+    version: head.version,
+    blueId: head.blueId,
+    status: result.status as unknown as JsonObject,
+    emitted: result.emitted as JsonObject[],
+    answers,
+  };
+}
+
+/** `/api/charge/{chargeId}/capture` matches `/api/charge/ch_1/capture`. */
+function pathMatches(declared: string, actual: string): boolean {
+  const want = declared.split('/');
+  const got = actual.split('/');
+  if (want.length !== got.length) return false;
+  return want.every(
+    (part, index) => (part.startsWith('{') && part.endsWith('}')) || part === got[index],
+  );
+}

@@ -1,0 +1,108 @@
+import swagger from '@fastify/swagger';
+import Fastify from 'fastify';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import type { DocumentEngine } from '../engine/document-engine.js';
+import { PaydocError } from '../errors/paydoc-error.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+import type { DocumentValidator } from '../validation/document-validator.js';
+import { Authenticator } from './authenticate.js';
+import type { HttpContext } from './http-context.js';
+import { sendError } from './http-context.js';
+import { BODY_TYPES } from './request-body.js';
+import { apiRoutes } from './routes/api-routes.js';
+import { blueRoutes } from './routes/blue-routes.js';
+import { docsRoutes } from './routes/docs-routes.js';
+import { timelineRoutes } from './routes/timeline-routes.js';
+import { typeComponents } from './type-components.js';
+
+/** Options of {@link buildApp}. */
+export interface AppOptions {
+  engine: DocumentEngine;
+  registry: TypeRegistry;
+  validator: DocumentValidator;
+  /** Largest accepted body in bytes (default 1 MiB); larger ones get 413. */
+  bodyLimit?: number;
+  /** pino logger options, or false (default false: the CLI logs what matters). */
+  logger?: boolean | { level: string };
+}
+
+/**
+ * The fastify app: routes, the one error envelope, OpenAPI. Bodies are read as text and
+ * parsed by paydoc's strict YAML/JSON loader (so every problem has a line:col); fastify's
+ * own body validation is off for the same reason — the route schemas document the API.
+ */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    return503OnClosing: true,
+  });
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser([...BODY_TYPES], { parseAs: 'string' }, (_request, body, done) =>
+    done(null, body),
+  );
+  app.setValidatorCompiler(() => () => true);
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'paydoc',
+        version: '0.1.0',
+        description:
+          'Programmable payment documents: post a document to /blue, participants append to their timelines, merchants call REST API channels. Bodies are YAML or JSON.',
+      },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer' },
+          basic: { type: 'http', scheme: 'basic' },
+        },
+        schemas: typeComponents(options.registry) as never,
+      },
+      security: [{ apiKey: [] }, { basic: [] }],
+    },
+  });
+
+  const context: HttpContext = {
+    engine: options.engine,
+    registry: options.registry,
+    validator: options.validator,
+    auth: new Authenticator(options.engine.store),
+  };
+  blueRoutes(app, context);
+  timelineRoutes(app, context);
+  apiRoutes(app, context);
+  docsRoutes(app);
+
+  app.setNotFoundHandler((request, reply) =>
+    sendError(request, reply, {
+      code: 'route_not_found',
+      message: `no route ${request.method} ${request.url.split('?')[0] ?? ''}`,
+    }),
+  );
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    switch (error.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(request, reply, {
+          code: 'body_too_large',
+          message: `the body is larger than ${options.bodyLimit ?? 1024 * 1024} bytes`,
+        });
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(request, reply, {
+          code: 'unsupported_media_type',
+          message: `send the body as ${BODY_TYPES.join(' or ')}`,
+          param: 'Content-Type',
+        });
+    }
+    if (error instanceof PaydocError && error.code === 'store_conflict')
+      return sendError(request, reply, { code: error.code, message: error.message });
+    if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
+      return sendError(request, reply, { code: 'invalid_request', message: error.message });
+    request.log.error({ err: error }, 'unexpected failure');
+    return sendError(request, reply, {
+      code: 'internal',
+      message: 'an unexpected failure; nothing of this request was written',
+    });
+  });
+  return app;
+}

@@ -1,0 +1,97 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { stringify } from 'yaml';
+import type { DocumentEngine } from '../engine/document-engine.js';
+import type { IdempotencyClaim } from '../engine/commit-queue.js';
+import type { Outcome, Reply, ServiceError } from '../engine/outcome.js';
+import type { JsonValue } from '../model/json.js';
+import type { AccountRecord } from '../store/store-records.js';
+import type { TypeRegistry } from '../types/type-registry.js';
+import type { DocumentValidator } from '../validation/document-validator.js';
+import type { Authenticator } from './authenticate.js';
+import { errorReply } from './error-envelope.js';
+
+/** What every route needs. */
+export interface HttpContext {
+  engine: DocumentEngine;
+  registry: TypeRegistry;
+  validator: DocumentValidator;
+  auth: Authenticator;
+}
+
+/** Sends a reply as JSON, or as YAML when the client's Accept asks for it. */
+export function send(request: FastifyRequest, reply: FastifyReply, answer: Reply): FastifyReply {
+  reply.code(answer.statusCode);
+  if (wantsYaml(request))
+    return reply
+      .type('application/yaml; charset=utf-8')
+      .send(stringify(answer.body, { lineWidth: 0 }));
+  return reply.type('application/json; charset=utf-8').send(JSON.stringify(answer.body));
+}
+
+/** Sends an expected failure in the one error envelope. */
+export function sendError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  error: ServiceError,
+): FastifyReply {
+  return send(request, reply, errorReply(error));
+}
+
+/** The request's account, or a 401 already sent. */
+export async function accountOf(
+  context: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<AccountRecord | undefined> {
+  const account = await context.auth.account(request.headers.authorization);
+  if (account === undefined) {
+    reply.header('www-authenticate', 'Bearer realm="paydoc", Basic realm="paydoc"');
+    sendError(request, reply, {
+      code: 'unauthorized',
+      message:
+        'a valid API key is required: Authorization: Bearer <key>, or HTTP Basic with the key as user name',
+    });
+  }
+  return account;
+}
+
+/**
+ * The request's Idempotency-Key claim: the key, and a hash of method, path and body so that
+ * the same key with another request is refused. `false` when the header is malformed.
+ */
+export function claimOf(
+  request: FastifyRequest,
+  account: AccountRecord,
+): IdempotencyClaim | undefined | false {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || header.length === 0 || header.length > 255) return false;
+  const body = typeof request.body === 'string' ? request.body : '';
+  const requestHash = createHash('sha256')
+    .update(`${request.method} ${request.url}\n${body}`)
+    .digest('hex');
+  return { accountId: account.id, key: header, requestHash };
+}
+
+export const BAD_IDEMPOTENCY_KEY: ServiceError = {
+  code: 'invalid_request',
+  message: 'Idempotency-Key must be 1 to 255 characters',
+  param: 'Idempotency-Key',
+};
+
+/** Builds a responder: success as `status` with `body(value)`, failure in the envelope. */
+export function responder<T>(
+  status: (value: T) => number,
+  body: (value: T) => JsonValue,
+): (outcome: Outcome<T>) => Reply {
+  return (outcome) =>
+    outcome.ok
+      ? { statusCode: status(outcome.value), body: body(outcome.value) }
+      : errorReply(outcome.error);
+}
+
+function wantsYaml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept;
+  return typeof accept === 'string' && /yaml/i.test(accept) && !/^application\/json/i.test(accept);
+}

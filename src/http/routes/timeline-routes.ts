@@ -1,0 +1,193 @@
+import type { FastifyInstance } from 'fastify';
+import type { AppendOutcome } from '../../engine/document-engine.js';
+import type { ServiceError } from '../../engine/outcome.js';
+import type { JsonObject } from '../../model/json.js';
+import { isJsonObject } from '../../model/json.js';
+import { scalarOf } from '../../model/node.js';
+import { problemsError } from '../error-envelope.js';
+import type { HttpContext } from '../http-context.js';
+import {
+  accountOf,
+  BAD_IDEMPOTENCY_KEY,
+  claimOf,
+  responder,
+  send,
+  sendError,
+} from '../http-context.js';
+import { ENTRY_BODY, ERROR_SCHEMA, ID_PARAMS, JSON_OBJECT } from '../openapi-schemas.js';
+import { integerParam, readBody } from '../request-body.js';
+
+/** `POST /timelines/{id}/entries` (append as the owner) and `GET …/entries?after=`. */
+export function timelineRoutes(app: FastifyInstance, context: HttpContext): void {
+  app.post<{ Params: { id: string } }>(
+    '/timelines/:id/entries',
+    {
+      schema: {
+        summary: "Append an entry to one's own timeline",
+        description:
+          'The server stamps sequence, prevEntry, timestamp and actor, and processes every document listening to the timeline, in one transaction. Answers 201 with the entry and, for each document, its new version, BlueId, status, emitted events and the payment processor answers.',
+        tags: ['timelines'],
+        params: ID_PARAMS,
+        body: ENTRY_BODY,
+        response: { 201: JSON_OBJECT, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const claim = claimOf(request, account);
+      if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
+      const body = readBody(request.body);
+      if (!body.ok) return sendError(request, reply, body.error);
+      const parsed = entryRequest(body.value, context);
+      if ('error' in parsed) return sendError(request, reply, parsed.error);
+      const answer = await context.engine.appendEntry(
+        account.id,
+        request.params.id,
+        parsed.message,
+        parsed.expected,
+        responder<AppendOutcome>(
+          () => 201,
+          (value) => ({
+            entry: { ...value.entry.entry, blueId: value.entry.blueId },
+            results: value.results as unknown as JsonObject[],
+          }),
+        ),
+        claim,
+      );
+      return send(request, reply, answer);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { after?: string; limit?: string } }>(
+    '/timelines/:id/entries',
+    {
+      schema: {
+        summary: 'Read a timeline',
+        description:
+          'Entries after the given sequence, in order. The owner, and accounts taking part in a document bound to the timeline, may read it.',
+        tags: ['timelines'],
+        params: ID_PARAMS,
+        querystring: {
+          type: 'object',
+          properties: { after: { type: 'integer' }, limit: { type: 'integer' } },
+        },
+        response: { 200: JSON_OBJECT, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const after = integerParam(request.query.after, 'after', 0);
+      if (!after.ok) return sendError(request, reply, after.error);
+      const limit = integerParam(request.query.limit, 'limit', 100, 1000);
+      if (!limit.ok) return sendError(request, reply, limit.error);
+      const store = context.engine.store;
+      const timeline = await store.timeline(request.params.id);
+      if (timeline === undefined)
+        return sendError(request, reply, {
+          code: 'not_found',
+          message: `no timeline ${request.params.id}`,
+          param: 'id',
+        });
+      if (!(await mayRead(context, timeline.ownerId, timeline.id, account.id)))
+        return sendError(request, reply, {
+          code: 'forbidden',
+          message: `timeline ${timeline.id} is neither yours nor bound to a document you take part in`,
+        });
+      const entries = await store.entries(timeline.id, after.value, limit.value);
+      return send(request, reply, {
+        statusCode: 200,
+        body: {
+          timelineId: timeline.id,
+          headSequence: timeline.headSequence,
+          entries: entries.map((entry) => ({ ...entry.entry, blueId: entry.blueId })),
+        },
+      });
+    },
+  );
+}
+
+async function mayRead(
+  context: HttpContext,
+  ownerId: string,
+  timelineId: string,
+  accountId: string,
+): Promise<boolean> {
+  if (ownerId === accountId) return true;
+  const store = context.engine.store;
+  for (const documentId of await store.documentsOnTimeline(timelineId))
+    if (await store.isParticipant(documentId, accountId)) return true;
+  return false;
+}
+
+type EntryRequest =
+  | { message: JsonObject; expected: { sequence?: number; prevEntry?: string } }
+  | { error: ServiceError };
+
+/** `{message, sequence?, prevEntry?}`: the message must be a map whose type, if any, is known and valid. */
+function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
+  const message = body.message;
+  if (!isJsonObject(message))
+    return {
+      error: {
+        code: 'invalid_request',
+        message: 'message must be a map (the event)',
+        param: '/message',
+      },
+    };
+  const unknown = Object.keys(body).find(
+    (key) => !['message', 'sequence', 'prevEntry'].includes(key),
+  );
+  if (unknown !== undefined)
+    return {
+      error: {
+        code: 'invalid_request',
+        message: `unknown field ${unknown}: an entry request has message, sequence and prevEntry`,
+        param: `/${unknown}`,
+      },
+    };
+  if (message.type !== undefined) {
+    const typeId = context.registry.resolveRef(message.type);
+    if (typeId === undefined)
+      return {
+        error: {
+          code: 'unknown_type',
+          message: `unknown type ${JSON.stringify(scalarOf(message.type) ?? message.type)}`,
+          param: '/message/type',
+        },
+      };
+    const problems = context.validator.validateAs(message, typeId);
+    if (problems.length > 0)
+      return {
+        error: problemsError(
+          problems.map((problem) => ({ ...problem, pointer: `/message${problem.pointer ?? ''}` })),
+        ),
+      };
+  }
+  const sequence = body.sequence;
+  if (sequence !== undefined && !(Number.isSafeInteger(sequence) && (sequence as number) >= 1))
+    return {
+      error: {
+        code: 'invalid_request',
+        message: 'sequence must be an integer ≥ 1',
+        param: '/sequence',
+      },
+    };
+  const prevEntry = body.prevEntry;
+  if (prevEntry !== undefined && typeof prevEntry !== 'string')
+    return {
+      error: {
+        code: 'invalid_request',
+        message: 'prevEntry must be a BlueId (text)',
+        param: '/prevEntry',
+      },
+    };
+  return {
+    message,
+    expected: {
+      ...(typeof sequence === 'number' ? { sequence } : {}),
+      ...(typeof prevEntry === 'string' ? { prevEntry } : {}),
+    },
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The SQLite schema, as ordered migrations: each runs once, in its own transaction, and is
+ * recorded in `schema_migrations`. Never edit a shipped migration; add the next one.
+ */
+export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
+  {
+    version: 1,
+    sql: `
+      CREATE TABLE accounts (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        timeline_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE api_keys (
+        key_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE timelines (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES accounts(id),
+        head_sequence INTEGER NOT NULL,
+        head_blue_id TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE TABLE entries (
+        timeline_id TEXT NOT NULL REFERENCES timelines(id),
+        sequence INTEGER NOT NULL,
+        blue_id TEXT NOT NULL UNIQUE,
+        entry TEXT NOT NULL,
+        PRIMARY KEY (timeline_id, sequence)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        owner_id TEXT NOT NULL REFERENCES accounts(id),
+        type_name TEXT,
+        genesis TEXT NOT NULL,
+        state TEXT NOT NULL,
+        blue_id TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        book TEXT NOT NULL,
+        next_timer_at INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX documents_next_timer ON documents(next_timer_at) WHERE next_timer_at IS NOT NULL;
+      CREATE TABLE participants (
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        PRIMARY KEY (document_id, account_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE subscriptions (
+        timeline_id TEXT NOT NULL REFERENCES timelines(id),
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        PRIMARY KEY (timeline_id, document_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE document_refs (
+        ref TEXT PRIMARY KEY,
+        document_id TEXT NOT NULL REFERENCES documents(id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE results (
+        document_id TEXT NOT NULL REFERENCES documents(id),
+        version INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        origin TEXT NOT NULL CHECK (origin IN ('input', 'processor')),
+        entry_blue_id TEXT,
+        status TEXT NOT NULL,
+        patches TEXT NOT NULL,
+        emitted TEXT NOT NULL,
+        blue_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        PRIMARY KEY (document_id, version)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE idempotency_keys (
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        key TEXT NOT NULL,
+        request_hash TEXT NOT NULL,
+        status_code INTEGER NOT NULL,
+        response TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        document_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER
+      ) STRICT;
+    `,
+  },
+];

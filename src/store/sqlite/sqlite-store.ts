@@ -1,0 +1,423 @@
+import Database from 'better-sqlite3';
+import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
+import { PaydocError } from '../../errors/paydoc-error.js';
+import type { JsonObject, JsonValue } from '../../model/json.js';
+import type { Store } from '../store.js';
+import type {
+  AccountRecord,
+  DocumentRecord,
+  EntryRecord,
+  IdempotencyRecord,
+  OutboxRecord,
+  ResultRecord,
+  TimelineRecord,
+  WriteBatch,
+} from '../store-records.js';
+import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
+
+type Row = Record<string, unknown>;
+
+/**
+ * The embedded Store: one SQLite file (better-sqlite3) in WAL mode with `synchronous = FULL`,
+ * so a commit has reached the disk when {@link SqliteStore.commit} returns. The engine groups
+ * several requests into one commit to spread that fsync over them.
+ */
+export class SqliteStore implements Store {
+  private readonly db: SqliteDatabase;
+  private readonly statements = new Map<string, Statement>();
+
+  /** `path` is a file, or `:memory:` for tests that need no durability. */
+  constructor(path: string) {
+    this.db = new Database(path);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.pragma('foreign_keys = ON');
+    // Another process (`paydoc accounts create`) may write while the server runs.
+    this.db.pragma('busy_timeout = 5000');
+  }
+
+  migrate(): Promise<void> {
+    this.db.exec(
+      'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL) STRICT',
+    );
+    const applied = new Set(
+      (this.db.prepare('SELECT version FROM schema_migrations').all() as Row[]).map((row) =>
+        Number(row.version),
+      ),
+    );
+    for (const migration of SQLITE_MIGRATIONS) {
+      if (applied.has(migration.version)) continue;
+      this.db
+        .transaction(() => {
+          this.db.exec(migration.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)')
+            .run(migration.version, Date.now());
+        })
+        .immediate();
+    }
+    return Promise.resolve();
+  }
+
+  close(): Promise<void> {
+    if (this.db.open) this.db.close();
+    return Promise.resolve();
+  }
+
+  accountById(id: string): Promise<AccountRecord | undefined> {
+    return Promise.resolve(accountOf(this.get('SELECT * FROM accounts WHERE id = ?', id)));
+  }
+
+  accountByEmail(email: string): Promise<AccountRecord | undefined> {
+    return Promise.resolve(accountOf(this.get('SELECT * FROM accounts WHERE email = ?', email)));
+  }
+
+  accountByKeyHash(keyHash: string): Promise<AccountRecord | undefined> {
+    return Promise.resolve(
+      accountOf(
+        this.get(
+          'SELECT accounts.* FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id WHERE key_hash = ?',
+          keyHash,
+        ),
+      ),
+    );
+  }
+
+  countAccounts(): Promise<number> {
+    return Promise.resolve(Number(this.get('SELECT count(*) AS n FROM accounts')?.n ?? 0));
+  }
+
+  timeline(id: string): Promise<TimelineRecord | undefined> {
+    const row = this.get('SELECT * FROM timelines WHERE id = ?', id);
+    return Promise.resolve(
+      row === undefined
+        ? undefined
+        : {
+            id: String(row.id),
+            ownerId: String(row.owner_id),
+            headSequence: Number(row.head_sequence),
+            headBlueId: row.head_blue_id === null ? null : String(row.head_blue_id),
+            createdAt: Number(row.created_at),
+          },
+    );
+  }
+
+  entries(timelineId: string, after: number, limit: number): Promise<EntryRecord[]> {
+    const rows = this.all(
+      'SELECT * FROM entries WHERE timeline_id = ? AND sequence > ? ORDER BY sequence LIMIT ?',
+      timelineId,
+      after,
+      limit,
+    );
+    return Promise.resolve(
+      rows.map((row) => ({
+        timelineId: String(row.timeline_id),
+        sequence: Number(row.sequence),
+        blueId: String(row.blue_id),
+        entry: parseObject(row.entry),
+      })),
+    );
+  }
+
+  document(id: string): Promise<DocumentRecord | undefined> {
+    const row = this.get('SELECT * FROM documents WHERE id = ?', id);
+    return Promise.resolve(row === undefined ? undefined : documentOf(row));
+  }
+
+  documentIdByRef(ref: string): Promise<string | undefined> {
+    const row = this.get('SELECT document_id FROM document_refs WHERE ref = ?', ref);
+    return Promise.resolve(row === undefined ? undefined : String(row.document_id));
+  }
+
+  documentsOnTimeline(timelineId: string): Promise<string[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT document_id FROM subscriptions WHERE timeline_id = ? ORDER BY document_id',
+        timelineId,
+      ).map((row) => String(row.document_id)),
+    );
+  }
+
+  isParticipant(documentId: string, accountId: string): Promise<boolean> {
+    return Promise.resolve(
+      this.get(
+        'SELECT 1 AS yes FROM participants WHERE document_id = ? AND account_id = ?',
+        documentId,
+        accountId,
+      ) !== undefined,
+    );
+  }
+
+  results(documentId: string): Promise<ResultRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM results WHERE document_id = ? ORDER BY version', documentId).map(
+        (row) => ({
+          documentId: String(row.document_id),
+          version: Number(row.version),
+          event: parseObject(row.event),
+          origin: row.origin === 'processor' ? 'processor' : 'input',
+          entryBlueId: row.entry_blue_id === null ? null : String(row.entry_blue_id),
+          status: parseObject(row.status),
+          patches: JSON.parse(String(row.patches)) as JsonValue[],
+          emitted: JSON.parse(String(row.emitted)) as JsonObject[],
+          blueId: String(row.blue_id),
+          at: Number(row.at),
+        }),
+      ),
+    );
+  }
+
+  dueTimers(now: number, limit: number): Promise<{ documentId: string; dueAt: number }[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT id, next_timer_at FROM documents WHERE next_timer_at IS NOT NULL AND next_timer_at <= ? ORDER BY next_timer_at, id LIMIT ?',
+        now,
+        limit,
+      ).map((row) => ({ documentId: String(row.id), dueAt: Number(row.next_timer_at) })),
+    );
+  }
+
+  nextTimerAt(): Promise<number | undefined> {
+    const row = this.get(
+      'SELECT min(next_timer_at) AS due FROM documents WHERE next_timer_at IS NOT NULL',
+    );
+    return Promise.resolve(row?.due === null || row === undefined ? undefined : Number(row.due));
+  }
+
+  idempotency(accountId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const row = this.get(
+      'SELECT * FROM idempotency_keys WHERE account_id = ? AND key = ?',
+      accountId,
+      key,
+    );
+    return Promise.resolve(
+      row === undefined
+        ? undefined
+        : {
+            accountId: String(row.account_id),
+            key: String(row.key),
+            requestHash: String(row.request_hash),
+            statusCode: Number(row.status_code),
+            response: JSON.parse(String(row.response)) as JsonValue,
+            createdAt: Number(row.created_at),
+          },
+    );
+  }
+
+  outbox(after: number, limit: number): Promise<OutboxRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?', after, limit).map(
+        (row) => ({
+          id: Number(row.id),
+          documentId: String(row.document_id),
+          kind: String(row.kind),
+          payload: parseObject(row.payload),
+          createdAt: Number(row.created_at),
+          deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
+        }),
+      ),
+    );
+  }
+
+  commit(batch: WriteBatch): Promise<void> {
+    try {
+      this.db.transaction(() => this.write(batch)).immediate();
+    } catch (error) {
+      if (error instanceof PaydocError) return Promise.reject(error);
+      if (isConstraintError(error))
+        return Promise.reject(
+          new PaydocError('store_conflict', `the commit was refused: ${(error as Error).message}`),
+        );
+      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+    }
+    return Promise.resolve();
+  }
+
+  private write(batch: WriteBatch): void {
+    for (const account of batch.accounts)
+      this.run(
+        'INSERT INTO accounts (id, email, timeline_id, created_at) VALUES (?, ?, ?, ?)',
+        account.id,
+        account.email,
+        account.timelineId,
+        account.createdAt,
+      );
+    for (const timeline of batch.timelines)
+      this.run(
+        'INSERT INTO timelines (id, owner_id, head_sequence, head_blue_id, created_at) VALUES (?, ?, ?, ?, ?)',
+        timeline.id,
+        timeline.ownerId,
+        timeline.headSequence,
+        timeline.headBlueId,
+        timeline.createdAt,
+      );
+    for (const key of batch.apiKeys)
+      this.run(
+        'INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)',
+        key.keyHash,
+        key.accountId,
+        key.createdAt,
+      );
+    for (const head of batch.timelineHeads) {
+      const changed = this.run(
+        'UPDATE timelines SET head_sequence = ?, head_blue_id = ? WHERE id = ? AND head_sequence = ?',
+        head.headSequence,
+        head.headBlueId,
+        head.id,
+        head.expectedSequence,
+      );
+      if (changed !== 1)
+        throw new PaydocError('store_conflict', `timeline ${head.id} moved under this commit`);
+    }
+    for (const entry of batch.entries)
+      this.run(
+        'INSERT INTO entries (timeline_id, sequence, blue_id, entry) VALUES (?, ?, ?, ?)',
+        entry.timelineId,
+        entry.sequence,
+        entry.blueId,
+        JSON.stringify(entry.entry),
+      );
+    for (const write of batch.documents) this.writeDocument(write.record, write.expectedVersion);
+    for (const row of batch.participants)
+      this.run(
+        'INSERT OR IGNORE INTO participants (document_id, account_id) VALUES (?, ?)',
+        row.documentId,
+        row.accountId,
+      );
+    for (const row of batch.subscriptions)
+      this.run(
+        'INSERT OR IGNORE INTO subscriptions (timeline_id, document_id) VALUES (?, ?)',
+        row.timelineId,
+        row.documentId,
+      );
+    for (const row of batch.refs)
+      this.run(
+        'INSERT INTO document_refs (ref, document_id) VALUES (?, ?)',
+        row.ref,
+        row.documentId,
+      );
+    for (const result of batch.results)
+      this.run(
+        'INSERT INTO results (document_id, version, event, origin, entry_blue_id, status, patches, emitted, blue_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        result.documentId,
+        result.version,
+        JSON.stringify(result.event),
+        result.origin,
+        result.entryBlueId,
+        JSON.stringify(result.status),
+        JSON.stringify(result.patches),
+        JSON.stringify(result.emitted),
+        result.blueId,
+        result.at,
+      );
+    for (const row of batch.idempotency)
+      this.run(
+        'INSERT INTO idempotency_keys (account_id, key, request_hash, status_code, response, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+        row.accountId,
+        row.key,
+        row.requestHash,
+        row.statusCode,
+        JSON.stringify(row.response),
+        row.createdAt,
+      );
+    for (const row of batch.outbox)
+      this.run(
+        'INSERT INTO outbox (document_id, kind, payload, created_at) VALUES (?, ?, ?, ?)',
+        row.documentId,
+        row.kind,
+        JSON.stringify(row.payload),
+        row.createdAt,
+      );
+  }
+
+  private writeDocument(record: DocumentRecord, expectedVersion: number): void {
+    const values = [
+      JSON.stringify(record.state),
+      record.blueId,
+      record.version,
+      JSON.stringify(record.book),
+      record.nextTimerAt,
+      record.updatedAt,
+    ];
+    if (expectedVersion === 0) {
+      this.run(
+        'INSERT INTO documents (state, blue_id, version, book, next_timer_at, updated_at, id, owner_id, type_name, genesis, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        ...values,
+        record.id,
+        record.ownerId,
+        record.typeName,
+        JSON.stringify(record.genesis),
+        record.createdAt,
+      );
+      return;
+    }
+    const changed = this.run(
+      'UPDATE documents SET state = ?, blue_id = ?, version = ?, book = ?, next_timer_at = ?, updated_at = ? WHERE id = ? AND version = ?',
+      ...values,
+      record.id,
+      expectedVersion,
+    );
+    if (changed !== 1)
+      throw new PaydocError('store_conflict', `document ${record.id} changed under this commit`);
+  }
+
+  private statement(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (statement === undefined) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  private get(sql: string, ...params: unknown[]): Row | undefined {
+    return this.statement(sql).get(...params) as Row | undefined;
+  }
+
+  private all(sql: string, ...params: unknown[]): Row[] {
+    return this.statement(sql).all(...params) as Row[];
+  }
+
+  private run(sql: string, ...params: unknown[]): number {
+    return this.statement(sql).run(...params).changes;
+  }
+}
+
+function accountOf(row: Row | undefined): AccountRecord | undefined {
+  if (row === undefined) return undefined;
+  return {
+    id: String(row.id),
+    email: String(row.email),
+    timelineId: String(row.timeline_id),
+    createdAt: Number(row.created_at),
+  };
+}
+
+function documentOf(row: Row): DocumentRecord {
+  return {
+    id: String(row.id),
+    ownerId: String(row.owner_id),
+    typeName: row.type_name === null ? null : String(row.type_name),
+    genesis: parseObject(row.genesis),
+    state: parseObject(row.state),
+    blueId: String(row.blue_id),
+    version: Number(row.version),
+    book: parseObject(row.book),
+    nextTimerAt: row.next_timer_at === null ? null : Number(row.next_timer_at),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+function parseObject(text: unknown): JsonObject {
+  return JSON.parse(String(text)) as JsonObject;
+}
+
+function isConstraintError(error: unknown): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as { code?: unknown }).code === 'string' &&
+    (error as { code: string }).code.startsWith('SQLITE_CONSTRAINT')
+  );
+}

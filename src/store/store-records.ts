@@ -1,0 +1,146 @@
+import type { JsonObject, JsonValue } from '../model/json.js';
+
+/** An account: the owner of timelines, documents and API keys. */
+export interface AccountRecord {
+  id: string;
+  email: string;
+  /** The account's own timeline, where its participant channels are bound. */
+  timelineId: string;
+  createdAt: number;
+}
+
+/** An API key, kept only as its SHA-256 hash. */
+export interface ApiKeyRecord {
+  keyHash: string;
+  accountId: string;
+  createdAt: number;
+}
+
+/** A timeline and its head (the last entry appended). */
+export interface TimelineRecord {
+  id: string;
+  ownerId: string;
+  /** 0 while the timeline is empty. */
+  headSequence: number;
+  headBlueId: string | null;
+  createdAt: number;
+}
+
+/** An appended timeline entry; `blueId` is its id. */
+export interface EntryRecord {
+  timelineId: string;
+  sequence: number;
+  blueId: string;
+  entry: JsonObject;
+}
+
+/** A document's head: its current state, BlueId, version and the processor's records for it. */
+export interface DocumentRecord {
+  /** The document id: the BlueId of the document as initialised (DESIGN §4). */
+  id: string;
+  ownerId: string;
+  typeName: string | null;
+  /** The document as posted, participants bound, before initialisation (replay starts here). */
+  genesis: JsonObject;
+  state: JsonObject;
+  blueId: string;
+  /** Increments with every processed event; 1 after initialisation. */
+  version: number;
+  /** The payment processor's records for this document (a serialised PaymentBook). */
+  book: JsonObject;
+  /** When a Timer channel of the document is next due (ms), if any. */
+  nextTimerAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+/** What one event did to one document (the document's history). */
+export interface ResultRecord {
+  documentId: string;
+  version: number;
+  /** The processor input as given (ProcessorEvent JSON); a replay feeds these in order. */
+  event: JsonObject;
+  /** `input` (an entry, a REST call, a timer) or `processor` (a payment processor answer). */
+  origin: 'input' | 'processor';
+  entryBlueId: string | null;
+  status: JsonObject;
+  patches: JsonValue[];
+  emitted: JsonObject[];
+  blueId: string;
+  at: number;
+}
+
+/** A stored response to a POST with an Idempotency-Key. */
+export interface IdempotencyRecord {
+  accountId: string;
+  key: string;
+  /** SHA-256 of method, path and body: the same key with another request is refused. */
+  requestHash: string;
+  statusCode: number;
+  response: JsonValue;
+  createdAt: number;
+}
+
+/** A message for the outside world (webhooks, BitPay notifications), delivered by a later stage. */
+export interface OutboxRecord {
+  id: number;
+  documentId: string;
+  kind: string;
+  payload: JsonObject;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+/** A document update inside a batch: `expectedVersion` 0 creates it. */
+export interface DocumentWrite {
+  record: DocumentRecord;
+  expectedVersion: number;
+}
+
+/** A timeline head move inside a batch: `expectedSequence` guards against a concurrent writer. */
+export interface TimelineHeadWrite {
+  id: string;
+  headSequence: number;
+  headBlueId: string;
+  expectedSequence: number;
+}
+
+/**
+ * Everything one commit writes, in one transaction: either all of it is durable when
+ * {@link Store.commit} resolves, or none of it is.
+ */
+export interface WriteBatch {
+  accounts: AccountRecord[];
+  apiKeys: ApiKeyRecord[];
+  timelines: TimelineRecord[];
+  timelineHeads: TimelineHeadWrite[];
+  entries: EntryRecord[];
+  documents: DocumentWrite[];
+  /** Accounts taking part in a document (they may read it). */
+  participants: { documentId: string; accountId: string }[];
+  /** Timelines a document listens to (an appended entry reaches these documents). */
+  subscriptions: { documentId: string; timelineId: string }[];
+  /** Other names of a document, e.g. its charge id (`ch_…`) for the REST API routes. */
+  refs: { ref: string; documentId: string }[];
+  results: ResultRecord[];
+  idempotency: IdempotencyRecord[];
+  outbox: Omit<OutboxRecord, 'id' | 'deliveredAt'>[];
+}
+
+/** An empty batch to fill. */
+export function emptyBatch(): WriteBatch {
+  return {
+    accounts: [],
+    apiKeys: [],
+    timelines: [],
+    timelineHeads: [],
+    entries: [],
+    documents: [],
+    participants: [],
+    subscriptions: [],
+    refs: [],
+    results: [],
+    idempotency: [],
+    outbox: [],
+  };
+}
