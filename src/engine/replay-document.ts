@@ -1,0 +1,57 @@
+import type { JsonObject } from '../model/json.js';
+import { canonicalJson } from '../model/canonical-json.js';
+import { processEvent } from '../processor/process-event.js';
+import type { ProcessContext, ProcessorEvent } from '../processor/processor-types.js';
+import type { DocumentRecord, ResultRecord } from '../store/store-records.js';
+import { documentBlueId } from '../types/document-id.js';
+
+/** Where a replay first disagreed with what was stored, if anywhere. */
+export type ReplayReport =
+  { ok: true; events: number; blueId: string } | { ok: false; version: number; reason: string };
+
+/**
+ * Replays a document from its genesis through its stored inputs, in version order, and checks
+ * every step's BlueId and the final state against the store: the processor is deterministic,
+ * so any difference means a stored result does not follow from its inputs.
+ */
+export async function replayDocument(
+  record: DocumentRecord,
+  results: readonly ResultRecord[],
+  context: ProcessContext,
+): Promise<ReplayReport> {
+  let document: JsonObject = record.genesis;
+  let expectedVersion = 1;
+  for (const result of results) {
+    if (result.version !== expectedVersion)
+      return {
+        ok: false,
+        version: result.version,
+        reason: `version ${expectedVersion} is missing`,
+      };
+    expectedVersion += 1;
+    const replayed = await processEvent(
+      document,
+      result.event as unknown as ProcessorEvent,
+      context,
+    );
+    document = replayed.document;
+    const id = documentBlueId(document, context.registry);
+    if (id !== result.blueId)
+      return {
+        ok: false,
+        version: result.version,
+        reason: `BlueId ${id}, stored ${result.blueId}`,
+      };
+    if (canonicalJson(replayed.status as unknown as JsonObject) !== canonicalJson(result.status))
+      return { ok: false, version: result.version, reason: 'the status differs' };
+  }
+  if (results.length !== record.version)
+    return {
+      ok: false,
+      version: record.version,
+      reason: `${results.length} results for version ${record.version}`,
+    };
+  if (canonicalJson(document) !== canonicalJson(record.state))
+    return { ok: false, version: record.version, reason: 'the final state differs from the head' };
+  return { ok: true, events: results.length, blueId: record.blueId };
+}
