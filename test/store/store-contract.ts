@@ -876,7 +876,7 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
       });
 
       /** Rows that would be fine on their own; a refused batch must not write any of them. */
-      function bystanders(): Partial<WriteBatch> {
+      function bystanders(): WriteBatch {
         return merge(accountRows('carol'), {
           apiKeys: [apiKey('sha_carol', carol.id)],
           timelineHeads: [
