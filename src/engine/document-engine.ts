@@ -110,16 +110,7 @@ export class DocumentEngine {
       work: (set, at) => {
         const account = { ...PROCESSOR_ACCOUNT, createdAt: at };
         set.addAccount(account);
-        set.putTimeline(
-          {
-            id: account.timelineId,
-            ownerId: account.id,
-            headSequence: 0,
-            headBlueId: null,
-            createdAt: at,
-          },
-          true,
-        );
+        set.createTimeline(account.timelineId, account.id, at);
         return Promise.resolve({ ok: true, value: null });
       },
       respond: () => ({ statusCode: 200, body: null }),
@@ -252,25 +243,13 @@ export class DocumentEngine {
       createdAt: at,
     };
     set.addAccount(account);
-    set.putTimeline(
-      {
-        id: account.timelineId,
-        ownerId: account.id,
-        headSequence: 0,
-        headBlueId: null,
-        createdAt: at,
-      },
-      true,
-    );
+    set.createTimeline(account.timelineId, account.id, at);
     return account;
   }
 
   private newProcessorTimeline(set: WorkingSet, at: number): string {
     const id = `tl_${randomBytes(10).toString('hex')}`;
-    set.putTimeline(
-      { id, ownerId: PROCESSOR_ACCOUNT.id, headSequence: 0, headBlueId: null, createdAt: at },
-      true,
-    );
+    set.createTimeline(id, PROCESSOR_ACCOUNT.id, at);
     return id;
   }
 

@@ -72,6 +72,11 @@ export class WorkingSet {
     if (created) this.rows.timelines.push(record);
   }
 
+  /** A new, empty timeline. */
+  createTimeline(id: string, ownerId: string, at: number): void {
+    this.putTimeline({ id, ownerId, headSequence: 0, headBlueId: null, createdAt: at }, true);
+  }
+
   async accountByEmail(email: string): Promise<AccountRecord | undefined> {
     return (
       this.accountsByEmail.get(email) ??

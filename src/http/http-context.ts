@@ -5,7 +5,9 @@ import type { DocumentEngine } from '../engine/document-engine.js';
 import type { IdempotencyClaim } from '../engine/commit-queue.js';
 import type { Outcome, Reply, ServiceError } from '../engine/outcome.js';
 import type { JsonValue } from '../model/json.js';
-import type { AccountRecord } from '../store/store-records.js';
+import type { JsonObject } from '../model/json.js';
+import type { AccountRecord, DocumentRecord } from '../store/store-records.js';
+import { readBody } from './request-body.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { DocumentValidator } from '../validation/document-validator.js';
 import type { Authenticator } from './authenticate.js';
@@ -72,6 +74,47 @@ export function claimOf(
     .update(`${request.method} ${request.url}\n${body}`)
     .digest('hex');
   return { accountId: account.id, key: header, requestHash };
+}
+
+/**
+ * What every write route starts with: the account (else 401 sent), its Idempotency-Key claim
+ * (else 400 sent) and the body read as YAML/JSON (else 400 with line:col sent).
+ */
+export async function writeRequest(
+  context: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<
+  { account: AccountRecord; claim: IdempotencyClaim | undefined; body: JsonObject } | undefined
+> {
+  const account = await accountOf(context, request, reply);
+  if (account === undefined) return undefined;
+  const claim = claimOf(request, account);
+  if (claim === false) {
+    sendError(request, reply, BAD_IDEMPOTENCY_KEY);
+    return undefined;
+  }
+  const body = readBody(request.body);
+  if (!body.ok) {
+    sendError(request, reply, body.error);
+    return undefined;
+  }
+  return { account, claim, body: body.value };
+}
+
+/** The document if the account may read it, else undefined with a 404 sent. */
+export async function readableDocument(
+  context: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: AccountRecord,
+  id: string,
+): Promise<DocumentRecord | undefined> {
+  const document = await context.engine.store.document(id);
+  if (document !== undefined && (await context.engine.canRead(document, account.id)))
+    return document;
+  sendError(request, reply, { code: 'not_found', message: `no document ${id}`, param: 'id' });
+  return undefined;
 }
 
 export const BAD_IDEMPOTENCY_KEY: ServiceError = {

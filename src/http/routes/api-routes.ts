@@ -7,9 +7,8 @@ import type { JsonObject } from '../../model/json.js';
 import { scalarOf } from '../../model/node.js';
 import { errorReply } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
-import { accountOf, BAD_IDEMPOTENCY_KEY, claimOf, send, sendError } from '../http-context.js';
+import { send, writeRequest } from '../http-context.js';
 import { ERROR_SCHEMA, JSON_OBJECT, OPERATION_BODY } from '../openapi-schemas.js';
-import { readBody } from '../request-body.js';
 
 const ACTIONS = ['capture', 'refund', 'void'] as const;
 
@@ -37,18 +36,15 @@ export function apiRoutes(app: FastifyInstance, context: HttpContext): void {
         },
       },
       async (request, reply) => {
-        const account = await accountOf(context, request, reply);
-        if (account === undefined) return reply;
-        const claim = claimOf(request, account);
-        if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
-        const body = readBody(request.body);
-        if (!body.ok) return sendError(request, reply, body.error);
+        const write = await writeRequest(context, request, reply);
+        if (write === undefined) return reply;
+        const { account, claim, body } = write;
         const answer = await context.engine.callOperation(
           account.id,
           request.params.chargeId,
           'POST',
           request.url.split('?')[0] ?? request.url,
-          body.value,
+          body,
           operationReply,
           claim,
         );

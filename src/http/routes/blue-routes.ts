@@ -8,6 +8,7 @@ import {
   accountOf,
   BAD_IDEMPOTENCY_KEY,
   claimOf,
+  readableDocument,
   responder,
   send,
   sendError,
@@ -62,13 +63,8 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
     async (request, reply) => {
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
-      const document = await context.engine.store.document(request.params.id);
-      if (document === undefined || !(await context.engine.canRead(document, account.id)))
-        return sendError(request, reply, {
-          code: 'not_found',
-          message: `no document ${request.params.id}`,
-          param: 'id',
-        });
+      const document = await readableDocument(context, request, reply, account, request.params.id);
+      if (document === undefined) return reply;
       reply.header('etag', `"${document.blueId}"`);
       return send(request, reply, { statusCode: 200, body: document.state });
     },
@@ -87,14 +83,9 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
     async (request, reply) => {
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
+      const document = await readableDocument(context, request, reply, account, request.params.id);
+      if (document === undefined) return reply;
       const store = context.engine.store;
-      const document = await store.document(request.params.id);
-      if (document === undefined || !(await context.engine.canRead(document, account.id)))
-        return sendError(request, reply, {
-          code: 'not_found',
-          message: `no document ${request.params.id}`,
-          param: 'id',
-        });
       const events: JsonObject[] = (await store.results(document.id)).map((result) => ({
         version: result.version,
         origin: result.origin,

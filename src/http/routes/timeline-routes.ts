@@ -6,16 +6,9 @@ import { isJsonObject } from '../../model/json.js';
 import { scalarOf } from '../../model/node.js';
 import { problemsError } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
-import {
-  accountOf,
-  BAD_IDEMPOTENCY_KEY,
-  claimOf,
-  responder,
-  send,
-  sendError,
-} from '../http-context.js';
+import { accountOf, responder, send, sendError, writeRequest } from '../http-context.js';
 import { ENTRY_BODY, ERROR_SCHEMA, ID_PARAMS, JSON_OBJECT } from '../openapi-schemas.js';
-import { integerParam, readBody } from '../request-body.js';
+import { integerParam } from '../request-body.js';
 
 /** `POST /timelines/{id}/entries` (append as the owner) and `GET …/entries?after=`. */
 export function timelineRoutes(app: FastifyInstance, context: HttpContext): void {
@@ -33,13 +26,10 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
       },
     },
     async (request, reply) => {
-      const account = await accountOf(context, request, reply);
-      if (account === undefined) return reply;
-      const claim = claimOf(request, account);
-      if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
-      const body = readBody(request.body);
-      if (!body.ok) return sendError(request, reply, body.error);
-      const parsed = entryRequest(body.value, context);
+      const write = await writeRequest(context, request, reply);
+      if (write === undefined) return reply;
+      const { account, claim, body } = write;
+      const parsed = entryRequest(body, context);
       if ('error' in parsed) return sendError(request, reply, parsed.error);
       const answer = await context.engine.appendEntry(
         account.id,
