@@ -247,9 +247,20 @@ export class DocumentEngine {
     return account;
   }
 
-  private newProcessorTimeline(set: WorkingSet, at: number): string {
-    const id = `tl_${randomBytes(10).toString('hex')}`;
-    set.createTimeline(id, PROCESSOR_ACCOUNT.id, at);
+  /**
+   * The processor's timeline for one channel of one posted document, named after the poster,
+   * the posted content and the channel key: posting the same content again binds the same
+   * timelines, so it is the same document (same id), not a second payment.
+   */
+  private async processorTimeline(
+    set: WorkingSet,
+    accountId: string,
+    postedId: string,
+    key: string,
+    at: number,
+  ): Promise<string> {
+    const id = `tl_${createHash('sha256').update(`${accountId}\n${postedId}\n${key}`).digest('hex').slice(0, 20)}`;
+    if ((await set.timeline(id)) === undefined) set.createTimeline(id, PROCESSOR_ACCOUNT.id, at);
     return id;
   }
 
@@ -267,10 +278,15 @@ export class DocumentEngine {
     });
     const timelines = new Map<string, string>();
     const accounts = new Set<string>([accountId]);
+    const postedId = blueId(document);
     for (const participant of wanted) {
       const account = await this.participantAccount(set, participant, at);
       if (account !== undefined) accounts.add(account.id);
-      timelines.set(participant.key, account?.timelineId ?? this.newProcessorTimeline(set, at));
+      timelines.set(
+        participant.key,
+        account?.timelineId ??
+          (await this.processorTimeline(set, accountId, postedId, participant.key, at)),
+      );
     }
     const bound = bindParticipants(document, registry, (p) => timelines.get(p.key) ?? '');
     const initialized = await processEvent(

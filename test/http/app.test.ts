@@ -95,6 +95,19 @@ describe('POST /blue', () => {
     expect((other.json() as { error: Json }).error.code).toBe('document_exists');
   });
 
+  it('binds the same processor timelines to the same content: a re-post is the same payment', async () => {
+    const body = example('smart-card-payment-request.yaml').replace('amount: 1000', 'amount: 1001');
+    const first = await post('/blue', body);
+    const again = await post('/blue', body);
+    expect([first.statusCode, again.statusCode]).toEqual([201, 200]);
+    expect(again.json()).toEqual(first.json());
+    const charge = String((first.json() as Json).paymentProcessorId);
+    const history = await get(`/blue/${documentIdOf(first.json() as Json)}/history`);
+    // One authorisation: initialise, then the processor's Payment Authorized.
+    expect((history.json() as { version: number }).version).toBe(2);
+    expect(charge).toMatch(/^ch_/);
+  });
+
   it('refuses malformed YAML with 400 and line:col', async () => {
     const response = await post('/blue', 'type: Classic Card Payment\namount: 100\namount: 200\n');
     expect(response.statusCode).toBe(400);
