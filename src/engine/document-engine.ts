@@ -35,6 +35,8 @@ export const PROCESSOR_ACCOUNT: AccountRecord = {
 
 /** Answers delivered for one input at most (a document and the processor could ping-pong). */
 const MAX_ANSWERS_PER_INPUT = 64;
+/** Tries of an event whose sandbox failed for its own reasons (timeout, memory, unavailable). */
+const INFRASTRUCTURE_ATTEMPTS = 3;
 /** A timer that fired but is still pending (its handler was rejected) is retried after this. */
 const TIMER_RETRY_MS = 60_000;
 
@@ -289,11 +291,7 @@ export class DocumentEngine {
       );
     }
     const bound = bindParticipants(document, registry, (p) => timelines.get(p.key) ?? '');
-    const initialized = await processEvent(
-      bound,
-      { kind: 'initialize', timestamp: at },
-      this.context,
-    );
+    const initialized = await this.process(bound, { kind: 'initialize', timestamp: at });
     if (initialized.status.kind === 'rejected')
       return failure(
         initialized.status.code,
@@ -489,6 +487,22 @@ export class DocumentEngine {
     return undefined;
   }
 
+  /**
+   * Processes an event, trying again when the sandbox failed for a reason of its own (a worker
+   * killed or slow under load): such a rejection says nothing about the document, so it is
+   * recorded only if it persists (and a replay takes it as recorded, see replayDocument).
+   */
+  private async process(document: JsonObject, event: ProcessorEvent): Promise<ProcessResult> {
+    let result = await processEvent(document, event, this.context);
+    for (
+      let attempt = 1;
+      attempt < INFRASTRUCTURE_ATTEMPTS && isInfrastructure(result.status);
+      attempt++
+    )
+      result = await processEvent(document, event, this.context);
+    return result;
+  }
+
   /** Appends an entry, stamped here: sequence, prevEntry, timestamp, actor. */
   private async append(
     set: WorkingSet,
@@ -525,7 +539,7 @@ export class DocumentEngine {
   ): Promise<DocumentOutcome> {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
-    const result = await processEvent(record.state, event, this.context);
+    const result = await this.process(record.state, event);
     const after = this.record(set, record, event, result, 'input', at);
     const answered = this.desk.onEmitted(
       bookOf(after),
@@ -556,7 +570,7 @@ export class DocumentEngine {
       if (record === undefined) break;
       set.rows.outbox.push({ documentId, kind: 'payment.event', payload: answer, createdAt: at });
       const event = await this.answerEvent(set, record.state, answer, at);
-      const result = await processEvent(record.state, event, this.context);
+      const result = await this.process(record.state, event);
       const after = this.record(set, record, event, result, 'processor', at);
       const next = this.desk.onEmitted(bookOf(after), after.state, documentId, result.emitted, at);
       this.withBook(set, after, next.book, at);
@@ -667,6 +681,16 @@ export function newApiKey(): string {
 /** Keys are stored as their SHA-256: a leaked database does not leak usable keys. */
 export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
+}
+
+/** Rejections that the error catalogue calls retryable: the sandbox's failures, not the document's. */
+export function isInfrastructure(status: JsonObject | ProcessResult['status']): boolean {
+  return (
+    status.kind === 'rejected' &&
+    (status.code === 'script_timeout' ||
+      status.code === 'script_memory' ||
+      status.code === 'sandbox_unavailable')
+  );
 }
 
 function timelineEvent(entry: EntryRecord): ProcessorEvent {

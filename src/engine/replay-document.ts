@@ -2,6 +2,7 @@ import type { JsonObject } from '../model/json.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import { processEvent } from '../processor/process-event.js';
 import type { ProcessContext, ProcessorEvent } from '../processor/processor-types.js';
+import { isInfrastructure } from './document-engine.js';
 import type { DocumentRecord, ResultRecord } from '../store/store-records.js';
 import { documentBlueId } from '../types/document-id.js';
 
@@ -29,6 +30,17 @@ export async function replayDocument(
         reason: `version ${expectedVersion} is missing`,
       };
     expectedVersion += 1;
+    if (isInfrastructure(result.status)) {
+      // The sandbox failed for its own reasons (a timeout under load) and the event was
+      // recorded as rejected: a rejection changes nothing, which is all there is to check.
+      if (documentBlueId(document, context.registry) !== result.blueId)
+        return {
+          ok: false,
+          version: result.version,
+          reason: 'a rejected event changed the document',
+        };
+      continue;
+    }
     const replayed = await processEvent(
       document,
       result.event as unknown as ProcessorEvent,

@@ -21,7 +21,7 @@ import { ServerProcess, signalGroup, waitForGroupGone } from './support/server-p
 // (the kills land at the same points of the client's progress; the server's timing still
 // varies from run to run, which is the point of running it often).
 
-const ENTRIES = 480;
+const ENTRIES = 400;
 const CONCURRENCY = 4;
 const KILLS = 5;
 /** Entries acknowledged between one restart and the next kill (at least, at most). */
@@ -149,7 +149,8 @@ const DOCUMENTS: Record<'counter' | 'list' | 'fold', JsonObject> = {
   },
 };
 
-const foldOf = (ns: readonly number[]): number => ns.reduce((fold, n) => (fold * 31 + n) % 1000003, 7);
+const foldOf = (ns: readonly number[]): number =>
+  ns.reduce((fold, n) => (fold * 31 + n) % 1000003, 7);
 
 interface Live {
   server: ServerProcess;
@@ -358,15 +359,15 @@ describe('paydoc serve under SIGKILL', () => {
     );
     const context = `seed ${SEED}`;
     expect(unexpectedExits, context).toEqual([]);
-    expect(strayErrors, context).toEqual([]);
-    expect(badAnswers, context).toEqual([]);
+    expect(strayErrors.slice(0, 5), `${context}: ${strayErrors.length} stray errors`).toEqual([]);
+    expect(badAnswers.slice(0, 5), `${context}: ${badAnswers.length} entries refused`).toEqual([]);
     expect(crashes.length, context).toBe(KILLS);
     for (const crash of crashes) expect(crash.exit.signal, context).toBe('SIGKILL');
     expect(acks.size, context).toBe(ENTRIES);
 
     // What the restarted server serves, before it stops.
     const served: JsonObject[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await request(final, 'GET', `${entriesPath}?after=${after}&limit=1000`);
       expect(page.status, context).toBe(200);
       const entries = page.json.entries;
@@ -384,13 +385,11 @@ describe('paydoc serve under SIGKILL', () => {
     // A graceful stop: exit code 0, no sandbox worker left behind.
     killing = true;
     final.server.signal('SIGTERM');
-    const stopped = await Promise.race([
-      final.server.exited,
-      sleep(20_000).then(() => undefined),
-    ]);
-    expect(stopped, `${context}: the server did not stop on SIGTERM\n${final.server.log}`).toEqual(
-      { code: 0, signal: null },
-    );
+    const stopped = await Promise.race([final.server.exited, sleep(20_000).then(() => undefined)]);
+    expect(stopped, `${context}: the server did not stop on SIGTERM\n${final.server.log}`).toEqual({
+      code: 0,
+      signal: null,
+    });
     await waitForGroupGone(final.server.pid, 5_000);
 
     // The database, read directly.
@@ -431,9 +430,10 @@ describe('paydoc serve under SIGKILL', () => {
         lost.push(ack.n);
     }
     expect(lost, `${context}: acknowledged entries missing or different`).toEqual([]);
-    expect([...ns].sort((a, b) => a - b), context).toEqual(
-      Array.from({ length: ENTRIES }, (_, index) => index + 1),
-    );
+    expect(
+      [...ns].sort((a, b) => a - b),
+      context,
+    ).toEqual(Array.from({ length: ENTRIES }, (_, index) => index + 1));
     for (const n of acks.keys()) {
       const key = await store.idempotency(account.id, `entry-${n}`);
       expect(key?.statusCode, `${context}: the key of entry ${n}`).toBe(201);
@@ -446,7 +446,8 @@ describe('paydoc serve under SIGKILL', () => {
     ).toEqual(entries.map((entry) => entry.blueId));
 
     // Every document: one result per version, one input per entry in timeline order, all ok,
-    // a replay from genesis agrees, and the state is what the entries make of it.
+    // a replay from genesis agrees, and the state is what the entries make of it. Soft checks:
+    // a failing run reports every document and every way it disagrees.
     const registry = defaultTypeRegistry();
     sandbox = new IsolateHost();
     const replayContext = { registry, sandbox, validator: new DocumentValidator(registry) };
@@ -455,37 +456,46 @@ describe('paydoc serve under SIGKILL', () => {
       if (record === undefined) throw new Error(`no document ${name}`);
       const results = await store.results(record.id);
       const where = `${context}: document ${name}`;
-      expect(results.length, where).toBe(record.version);
-      expect(record.version, where).toBe(entries.length + 1);
-      expect(
-        results.map((result) => result.version),
-        where,
-      ).toEqual(results.map((_, index) => index + 1));
-      expect(
-        results.slice(1).map((result) => result.entryBlueId),
-        where,
-      ).toEqual(entries.map((entry) => entry.blueId));
-      expect(
-        results.filter((result) => result.status.kind !== 'ok').map((result) => result.version),
-        `${where}: rejected events`,
-      ).toEqual([]);
-      expect(await replayDocument(record, results, replayContext), where).toEqual({
-        ok: true,
-        events: record.version,
-        blueId: record.blueId,
-      });
-      expect(servedStates[name], where).toEqual(record.state);
+      expect.soft(results.length, where).toBe(record.version);
+      expect.soft(record.version, where).toBe(entries.length + 1);
+      expect
+        .soft(
+          results.map((result) => result.version),
+          where,
+        )
+        .toEqual(results.map((_, index) => index + 1));
+      expect
+        .soft(
+          results.slice(1).map((result) => result.entryBlueId),
+          `${where}: one input per entry, in timeline order`,
+        )
+        .toEqual(entries.map((entry) => entry.blueId));
+      // An entry acknowledged with 201 whose event the document rejected is an entry the
+      // document never applied. script_timeout / sandbox_unavailable here are infrastructure
+      // failures (a loaded machine) committed as the entry's final outcome: see the report.
+      expect
+        .soft(
+          results
+            .filter((result) => result.status.kind !== 'ok')
+            .map((result) => `version ${result.version}: ${JSON.stringify(result.status)}`),
+          `${where}: rejected events`,
+        )
+        .toEqual([]);
+      expect
+        .soft(await replayDocument(record, results, replayContext), `${where}: replay`)
+        .toEqual({ ok: true, events: record.version, blueId: record.blueId });
+      expect.soft(servedStates[name], `${where}: GET /blue`).toEqual(record.state);
 
       const state = record.state;
       if (name === 'counter') {
-        expect(state.counter, where).toBe(ENTRIES);
-        expect(state.sum, where).toBe((ENTRIES * (ENTRIES + 1)) / 2);
+        expect.soft(state.counter, where).toBe(ENTRIES);
+        expect.soft(state.sum, where).toBe((ENTRIES * (ENTRIES + 1)) / 2);
       } else if (name === 'list') {
-        expect(state.seen, where).toEqual(ns);
-        expect(state.lastSquare, where).toBe((ns[ns.length - 1] ?? 0) ** 2);
+        expect.soft(state.seen, where).toEqual(ns);
+        expect.soft(state.lastSquare, where).toBe((ns[ns.length - 1] ?? 0) ** 2);
       } else {
-        expect(state.count, where).toBe(ENTRIES);
-        expect(state.fold, where).toBe(foldOf(ns));
+        expect.soft(state.count, where).toBe(ENTRIES);
+        expect.soft(state.fold, where).toBe(foldOf(ns));
       }
     }
   }, 120_000);

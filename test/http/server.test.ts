@@ -169,7 +169,10 @@ describe('the server', () => {
 
   it('paydoc submit and post report server errors with exit code 1', async () => {
     const bad = join(dir, 'bad.yaml');
-    writeFileSync(bad, 'type: Classic Card Payment\namount: 10.5\ncurrency: USD\ntoken: tok_1234\n');
+    writeFileSync(
+      bad,
+      'type: Classic Card Payment\namount: 10.5\ncurrency: USD\ntoken: tok_1234\n',
+    );
     const posted = await paydoc('post', bad);
     expect(posted.code).toBe(1);
     expect(posted.err).toContain('HTTP 400');
