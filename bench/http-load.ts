@@ -32,6 +32,8 @@ export interface PhaseReport {
 export interface LoadReport {
   warmup: PhaseReport;
   measured: PhaseReport;
+  /** CPU time (user + system) this process spent, in ms: the client's share of the 2 cores. */
+  cpuMs: number;
 }
 
 interface Answer {
@@ -101,10 +103,12 @@ async function main(): Promise<void> {
   // One socket per connection, kept open: the run measures the service, not TCP handshakes.
   const agent = new Agent({ keepAlive: true, maxSockets: config.connections });
   const counter = { next: 0 };
+  const cpu = process.cpuUsage();
   const warmup = await phase(agent, config, config.warmupSeconds, counter, false);
   const measured = await phase(agent, config, config.seconds, counter, true);
   agent.destroy();
-  const report: LoadReport = { warmup, measured };
+  const used = process.cpuUsage(cpu);
+  const report: LoadReport = { warmup, measured, cpuMs: (used.user + used.system) / 1000 };
   process.stdout.write(`${JSON.stringify(report)}\n`);
 }
 

@@ -9,10 +9,10 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { JsonObject } from '../src/model/json.js';
+import type { JsonObject, JsonValue } from '../src/model/json.js';
 import { isJsonObject } from '../src/model/json.js';
 import type { RunningServer } from '../src/http/start-server.js';
 import { FIRST_ACCOUNT_EMAIL, startServer } from '../src/http/start-server.js';
@@ -82,13 +82,14 @@ async function call(
     },
     ...(body === undefined ? {} : { body: body.text }),
   });
-  const json: unknown = await response.json();
+  // Every answer of the API, errors included, is a JSON map.
+  const json = (await response.json()) as JsonValue;
   if (!isJsonObject(json)) throw new Error(`${method} ${path}: the answer is not a map`);
   return { status: response.status, json };
 }
 
-function field(value: unknown, ...path: string[]): unknown {
-  let at = value;
+function field(value: JsonValue, ...path: string[]): JsonValue | undefined {
+  let at: JsonValue | undefined = value;
   for (const key of path) at = isJsonObject(at) ? at[key] : undefined;
   return at;
 }
@@ -163,7 +164,19 @@ async function runLevel(connections: number, options: HttpBenchOptions): Promise
     if (posted.status !== 201 || typeof documentId !== 'string' || typeof timelineId !== 'string')
       throw new Error(`POST /blue answered ${posted.status}: ${JSON.stringify(posted.json)}`);
 
+    // Counts commits, to show how many entries each group commit carried; the wrapper only
+    // increments a number, so it does not change what is measured.
+    const store = server.engine.store;
+    const commit = store.commit.bind(store);
+    let commits = 0;
+    store.commit = (batch) => {
+      commits += 1;
+      return commit(batch);
+    };
+
     (globalThis as { gc?: () => void }).gc?.();
+    const load = loadavg()[0] ?? 0;
+    const cpu = process.cpuUsage();
     const report = await runLoad({
       url: server.url,
       path: `/timelines/${timelineId}/entries`,
@@ -172,7 +185,12 @@ async function runLevel(connections: number, options: HttpBenchOptions): Promise
       warmupSeconds: options.warmupSeconds,
       seconds: options.seconds,
     });
+    const used = process.cpuUsage(cpu);
     const acknowledged = report.warmup.acknowledged + report.measured.acknowledged;
+    // This process is the server (the sandbox worker idles); CPU per entry does not depend on
+    // how busy the machine was, throughput and latency do.
+    const serverMs = (used.user + used.system) / 1000 / acknowledged;
+    const clientMs = report.cpuMs / acknowledged;
     const live = await applied(server, documentId, timelineId);
 
     // Durable means it is still there after the process lets go of the file and opens it anew.
@@ -200,6 +218,9 @@ async function runLevel(connections: number, options: HttpBenchOptions): Promise
       note: [
         `p50 ${ms(quantile(latencies, 0.5))} / p90 ${ms(quantile(latencies, 0.9))} / p99 ${ms(p99)} / p99.9 ${ms(quantile(latencies, 0.999))} / max ${ms(latencies.at(-1) ?? 0)} ms`,
         `errors ${failureText(measured.failures)} (warm-up ${failureText(report.warmup.failures)})`,
+        `${(acknowledged / commits).toFixed(2)} entries/commit`,
+        `CPU/entry server ${serverMs.toFixed(2)} ms, load generator ${clientMs.toFixed(2)} ms`,
+        `load avg ${load.toFixed(1)}`,
         `target ≥ ${TARGET.entriesPerSec}/s, p99 ≤ ${TARGET.p99Ms} ms: ${met ? 'met' : 'missed'}`,
         verified,
       ].join('; '),
@@ -218,8 +239,7 @@ export async function httpBenchmarks(
   options: HttpBenchOptions = httpBenchOptions(),
 ): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
-  for (const connections of options.connections)
-    results.push(await runLevel(connections, options));
+  for (const connections of options.connections) results.push(await runLevel(connections, options));
   return results;
 }
 

@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { HTTP_TABLE_TITLE, httpBenchmarks } from './http.js';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
 import { paymentBenchmarks } from './payments.js';
@@ -14,3 +15,4 @@ printTable(
 printTable('Processor throughput, in process (issue 3)', await throughputBenchmarks());
 printTable('Processor cost over time (issue 3)', await growthBenchmark());
 printTable('Payments, in process (issue 4)', await paymentBenchmarks());
+printTable(HTTP_TABLE_TITLE, await httpBenchmarks());
