@@ -2,7 +2,7 @@ import { PaydocError } from '../errors/paydoc-error.js';
 import type { Store } from '../store/store.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
-import { WorkingSet } from './working-set.js';
+import { HeadCache, WorkingSet } from './working-set.js';
 
 /** A request's Idempotency-Key and the hash of what it asked. */
 export interface IdempotencyClaim {
@@ -41,6 +41,8 @@ export interface CommitQueueOptions {
  */
 export class CommitQueue {
   private readonly waiting: Waiting[] = [];
+  /** Committed heads of documents and timelines, kept across groups: this queue is their only writer. */
+  private readonly heads = new HeadCache();
   private readonly claimed = new Set<string>();
   private draining = false;
   private lastAt = 0;
@@ -95,14 +97,20 @@ export class CommitQueue {
   private async drain(): Promise<void> {
     this.draining = true;
     try {
-      while (this.waiting.length > 0) await this.runGroup(this.waiting.splice(0, this.maxGroup));
+      while (this.waiting.length > 0) {
+        // The store answers synchronously (SQLite): without this turn of the event loop, the
+        // requests waiting on sockets would never join a group and every one would pay its
+        // own fsync.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        await this.runGroup(this.waiting.splice(0, this.maxGroup));
+      }
     } finally {
       this.draining = false;
     }
   }
 
   private async runGroup(group: Waiting[]): Promise<void> {
-    const root = new WorkingSet(this.store);
+    const root = new WorkingSet(this.store, undefined, this.heads);
     const replies: ({ reply: Reply } | { error: unknown })[] = [];
     for (const item of group) {
       try {
@@ -114,8 +122,11 @@ export class CommitQueue {
     let commitError: unknown;
     try {
       await this.store.commit(root.toBatch());
+      root.publish();
     } catch (error) {
       commitError = error;
+      // What the cache holds may be what failed to commit: read the store afresh.
+      this.heads.clear();
     }
     group.forEach((item, index) => {
       if (item.job.idempotency !== undefined) this.claimed.delete(claimName(item.job.idempotency));

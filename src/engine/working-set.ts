@@ -9,6 +9,41 @@ import type {
 import { emptyBatch } from '../store/store-records.js';
 
 /**
+ * Committed document and timeline heads, kept between commit groups so that a busy document
+ * is not read and parsed from the store for every request. Only valid while every write goes
+ * through one CommitQueue (one server process per SQLite file); bounded, cleared on failure.
+ */
+export class HeadCache {
+  readonly documents = new Map<string, DocumentRecord>();
+  readonly timelines = new Map<string, TimelineRecord>();
+
+  constructor(private readonly limit = 10_000) {}
+
+  putDocument(record: DocumentRecord): void {
+    remember(this.documents, record.id, record, this.limit);
+  }
+
+  putTimeline(record: TimelineRecord): void {
+    remember(this.timelines, record.id, record, this.limit);
+  }
+
+  clear(): void {
+    this.documents.clear();
+    this.timelines.clear();
+  }
+}
+
+/** Insertion-ordered map as a small LRU: a hit moves to the end, the oldest leaves first. */
+function remember<T>(map: Map<string, T>, key: string, value: T, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > limit) {
+    const oldest = map.keys().next().value;
+    if (oldest !== undefined) map.delete(oldest);
+  }
+}
+
+/**
  * Reads through to the store and keeps writes in memory until they are committed. The
  * engine opens one root set per commit group and a child set per request: a request that
  * fails is dropped with its child, one that succeeds is merged into the root, and the root
@@ -32,6 +67,7 @@ export class WorkingSet {
   constructor(
     private readonly store: Store,
     private readonly parent?: WorkingSet,
+    private readonly cache?: HeadCache,
   ) {}
 
   /** A child set for one request. */
@@ -43,7 +79,7 @@ export class WorkingSet {
     const own = this.documents.get(id);
     if (own !== undefined) return own;
     if (this.parent !== undefined) return this.parent.document(id);
-    const stored = await this.store.document(id);
+    const stored = this.cache?.documents.get(id) ?? (await this.store.document(id));
     if (stored !== undefined && !this.baseVersions.has(id)) {
       this.baseVersions.set(id, stored.version);
       this.documents.set(id, stored);
@@ -59,7 +95,7 @@ export class WorkingSet {
     const own = this.timelines.get(id);
     if (own !== undefined) return own;
     if (this.parent !== undefined) return this.parent.timeline(id);
-    const stored = await this.store.timeline(id);
+    const stored = this.cache?.timelines.get(id) ?? (await this.store.timeline(id));
     if (stored !== undefined && !this.baseSequences.has(id)) {
       this.baseSequences.set(id, stored.headSequence);
       this.timelines.set(id, stored);
@@ -175,6 +211,13 @@ export class WorkingSet {
     for (const [key, record] of child.keys) this.keys.set(key, record);
     for (const [name, rows] of Object.entries(child.rows) as [keyof WriteBatch, unknown[]][])
       (this.rows[name] as unknown[]).push(...rows);
+  }
+
+  /** After a successful commit: the heads this set read or wrote are the committed ones. */
+  publish(): void {
+    if (this.cache === undefined) return;
+    for (const record of this.documents.values()) this.cache.putDocument(record);
+    for (const record of this.timelines.values()) this.cache.putTimeline(record);
   }
 
   /** The root set as one batch: every changed document and timeline head, guarded. */

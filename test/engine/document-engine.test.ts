@@ -27,6 +27,10 @@ class FlakySandbox implements Sandbox {
     }
     return host.run(input, limits);
   }
+
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
 }
 
 const sandbox = new FlakySandbox();

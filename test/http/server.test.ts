@@ -154,8 +154,16 @@ describe('the server', () => {
         body: JSON.stringify({ message: { note: 'race' } }),
         headers: { 'idempotency-key': 'race-1' },
       });
-    const answers = await Promise.all([send(), send()]);
-    expect(answers.map((answer) => answer.status).sort()).toEqual([201, 409]);
+    // Six at once: while the first is in the sandbox, the others find its key in flight (409);
+    // one arriving after it finished gets its stored answer (201 again, the same entry).
+    const answers = await Promise.all(Array.from({ length: 6 }, () => send()));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses).toContain(409);
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+    const stored = answers.filter((answer) => answer.status === 201);
+    expect(new Set(stored.map((answer) => JSON.stringify(answer.json.entry))).size).toBe(1);
+    for (const answer of answers.filter((candidate) => candidate.status === 409))
+      expect((answer.json.error as Json).code).toBe('idempotency_key_in_use');
     const entries = await http('GET', `/timelines/${timelineId}/entries`, { key: apiKey });
     expect((entries.json.entries as Json[]).length).toBe(1);
   });
