@@ -24,8 +24,10 @@ storeContract('SqliteStore on a file', () => {
   });
 });
 
-storeContract(`SqliteStore on ':memory:'`, () =>
-  Promise.resolve({ store: new SqliteStore(':memory:') }),
+storeContract(
+  `SqliteStore on ':memory:'`,
+  () => Promise.resolve({ store: new SqliteStore(':memory:') }),
+  { durable: false },
 );
 
 describe('SqliteStore on a file, beyond the contract', () => {
