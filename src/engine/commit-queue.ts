@@ -13,7 +13,7 @@ export interface IdempotencyClaim {
 
 /** One write request: its work against a working set, and how its outcome is answered. */
 export interface Job<T> {
-  idempotency?: IdempotencyClaim;
+  idempotency?: IdempotencyClaim | undefined;
   work: (set: WorkingSet, at: number) => Promise<Outcome<T>>;
   respond: (outcome: Outcome<T>) => Reply;
 }

@@ -9,6 +9,7 @@ import { contractsOf } from '../processor/contracts.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import { nextDeadline } from '../processor/pending-timers.js';
 import { processEvent } from '../processor/process-event.js';
+import { isRetryableRejection } from '../processor/rejection.js';
 import type {
   ProcessContext,
   ProcessorEvent,
@@ -146,7 +147,7 @@ export class DocumentEngine {
   ): Promise<Reply> {
     return this.queue.submit({
       respond,
-      ...(idempotency === undefined ? {} : { idempotency }),
+      idempotency,
       work: (set, at) => this.create(set, accountId, document, at),
     });
   }
@@ -162,7 +163,7 @@ export class DocumentEngine {
   ): Promise<Reply> {
     return this.queue.submit({
       respond,
-      ...(idempotency === undefined ? {} : { idempotency }),
+      idempotency,
       work: async (set, at): Promise<Outcome<AppendOutcome>> => {
         const timeline = await set.timeline(timelineId);
         if (timeline === undefined) return failure('not_found', `no timeline ${timelineId}`);
@@ -206,7 +207,7 @@ export class DocumentEngine {
   ): Promise<Reply> {
     return this.queue.submit({
       respond,
-      ...(idempotency === undefined ? {} : { idempotency }),
+      idempotency,
       work: (set, at) => this.operation(set, accountId, ref, method, path, request, at),
     });
   }
@@ -219,7 +220,7 @@ export class DocumentEngine {
       work: async (set, at) => {
         for (const due of await this.store.dueTimers(at, limit)) {
           const record = await set.document(due.documentId);
-          if (record?.nextTimerAt === null || record === undefined || record.nextTimerAt > at)
+          if (record === undefined || record.nextTimerAt === null || record.nextTimerAt > at)
             continue;
           await this.runInput(set, due.documentId, { kind: 'timer', timestamp: at }, at);
           fired += 1;
@@ -230,11 +231,9 @@ export class DocumentEngine {
     return fired;
   }
 
-  /** May the account read the document (its owner or a participant)? */
-  async canRead(document: DocumentRecord, accountId: string): Promise<boolean> {
-    return (
-      document.ownerId === accountId || (await this.store.isParticipant(document.id, accountId))
-    );
+  /** May the account read the document (its owner or a participant)? From what is committed. */
+  canRead(document: DocumentRecord, accountId: string): Promise<boolean> {
+    return mayRead(this.store, document, accountId);
   }
 
   private newAccount(set: WorkingSet, email: string, at: number): AccountRecord {
@@ -391,7 +390,7 @@ export class DocumentEngine {
   ): Promise<Outcome<OperationOutcome>> {
     const documentId = await set.documentIdByRef(ref);
     const record = documentId === undefined ? undefined : await set.document(documentId);
-    if (record === undefined || !(await this.readable(set, record, accountId)))
+    if (record === undefined || !(await mayRead(set, record, accountId)))
       return failure('not_found', `no charge ${ref}`, 'chargeId');
     if (record.ownerId !== accountId)
       return failure('forbidden', 'only the account that posted the payment may call its API');
@@ -441,14 +440,6 @@ export class DocumentEngine {
     };
   }
 
-  private async readable(
-    set: WorkingSet,
-    record: DocumentRecord,
-    accountId: string,
-  ): Promise<boolean> {
-    return record.ownerId === accountId || (await set.isParticipant(record.id, accountId));
-  }
-
   /** The operation a document's REST API channels declare for `method path` (path under /api…). */
   private routeOf(
     document: JsonObject,
@@ -496,7 +487,7 @@ export class DocumentEngine {
     let result = await processEvent(document, event, this.context);
     for (
       let attempt = 1;
-      attempt < INFRASTRUCTURE_ATTEMPTS && isInfrastructure(result.status);
+      attempt < INFRASTRUCTURE_ATTEMPTS && isRetryableRejection(result.status);
       attempt++
     )
       result = await processEvent(document, event, this.context);
@@ -683,14 +674,13 @@ export function hashApiKey(key: string): string {
   return createHash('sha256').update(key).digest('hex');
 }
 
-/** Rejections that the error catalogue calls retryable: the sandbox's failures, not the document's. */
-export function isInfrastructure(status: JsonObject | ProcessResult['status']): boolean {
-  return (
-    status.kind === 'rejected' &&
-    (status.code === 'script_timeout' ||
-      status.code === 'script_memory' ||
-      status.code === 'sandbox_unavailable')
-  );
+/** The owner and the participants may read a document (the store, or a request's working set). */
+async function mayRead(
+  source: Pick<Store, 'isParticipant'>,
+  document: DocumentRecord,
+  accountId: string,
+): Promise<boolean> {
+  return document.ownerId === accountId || (await source.isParticipant(document.id, accountId));
 }
 
 function timelineEvent(entry: EntryRecord): ProcessorEvent {

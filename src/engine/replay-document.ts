@@ -2,7 +2,7 @@ import type { JsonObject } from '../model/json.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import { processEvent } from '../processor/process-event.js';
 import type { ProcessContext, ProcessorEvent } from '../processor/processor-types.js';
-import { isInfrastructure } from './document-engine.js';
+import { isRetryableRejection } from '../processor/rejection.js';
 import type { DocumentRecord, ResultRecord } from '../store/store-records.js';
 import { documentBlueId } from '../types/document-id.js';
 
@@ -30,7 +30,7 @@ export async function replayDocument(
         reason: `version ${expectedVersion} is missing`,
       };
     expectedVersion += 1;
-    if (isInfrastructure(result.status)) {
+    if (isRetryableRejection(result.status)) {
       // The sandbox failed for its own reasons (a timeout under load) and the event was
       // recorded as rejected: a rejection changes nothing, which is all there is to check.
       if (documentBlueId(document, context.registry) !== result.blueId)

@@ -111,6 +111,17 @@ describe('CommitQueue', () => {
     expect(await store.countAccounts()).toBe(0);
   });
 
+  it('refuses new writes with overloaded once closing, after finishing those queued', async () => {
+    const queue = new CommitQueue(store, () => 1000);
+    const queued = queue.submit({ work: accountJob('a@x'), respond });
+    const closing = queue.close();
+    const refused = await queue.submit({ work: accountJob('b@x'), respond });
+    expect(refused).toEqual({ statusCode: 400, body: 'overloaded' });
+    await closing;
+    expect(await queued).toEqual({ statusCode: 201, body: 'acct_a@x' });
+    expect(await store.accountByEmail('b@x')).toBeUndefined();
+  });
+
   it('keeps time moving forward even if the clock steps back', async () => {
     const times = [5000, 4000];
     const queue = new CommitQueue(store, () => times.shift() ?? 0);

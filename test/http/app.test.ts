@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAccount } from '../../src/engine/document-engine.js';
+import { PaydocError } from '../../src/errors/paydoc-error.js';
 import type { TestApp } from './support/test-app.js';
 import { bearer, JSON_BODY, testApp, YAML } from './support/test-app.js';
 
@@ -267,6 +268,42 @@ describe('POST /timelines/{id}/entries', () => {
     const bad = await get(`${path}?after=-1`);
     expect(bad.statusCode).toBe(400);
     expect((bad.json() as { error: Json }).error.param).toBe('after');
+  });
+});
+
+describe('failures of the server itself', () => {
+  it('a commit that fails answers in the envelope (500, or 409 for a conflict) and writes nothing', async () => {
+    const path = `/timelines/${merchant.account.timelineId}/entries`;
+    const before = (await t.store.timeline(merchant.account.timelineId))?.headSequence ?? 0;
+    const commit = t.store.commit.bind(t.store);
+    const failures = [
+      new Error('disk I/O error'),
+      new PaydocError('store_conflict', 'timeline moved under this commit'),
+    ];
+    t.store.commit = () => Promise.reject(failures.shift() ?? new Error('unexpected'));
+    try {
+      const body = JSON.stringify({ message: { note: 'lost' } });
+      const crashed = await post(path, body, merchant.apiKey, JSON_BODY);
+      expect(crashed.statusCode).toBe(500);
+      expect((crashed.json() as { error: Json }).error).toMatchObject({
+        type: 'api_error',
+        code: 'internal',
+      });
+      const conflict = await post(path, body, merchant.apiKey, JSON_BODY);
+      expect(conflict.statusCode).toBe(409);
+      expect((conflict.json() as { error: Json }).error.code).toBe('store_conflict');
+    } finally {
+      t.store.commit = commit;
+    }
+    expect((await t.store.timeline(merchant.account.timelineId))?.headSequence).toBe(before);
+    // The next request sees the store as it is, not what failed to commit.
+    const next = await post(
+      path,
+      JSON.stringify({ message: { note: 'kept' } }),
+      merchant.apiKey,
+      JSON_BODY,
+    );
+    expect((next.json() as { entry: Json }).entry.sequence).toBe(before + 1);
   });
 });
 

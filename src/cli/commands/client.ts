@@ -17,12 +17,9 @@ export async function postCommand(
   env: NodeJS.ProcessEnv,
   io: CliIo,
 ): Promise<ExitCode> {
-  const read = readTextFile(file);
-  if (!read.ok) {
-    io.err(read.message);
-    return 2;
-  }
-  return request('/blue', read.text, 'application/yaml', options, env, io);
+  const text = readOrSay(file, io);
+  if (text === undefined) return 2;
+  return request('/blue', text, 'application/yaml', options, env, io);
 }
 
 /**
@@ -36,12 +33,9 @@ export async function submitCommand(
   env: NodeJS.ProcessEnv,
   io: CliIo,
 ): Promise<ExitCode> {
-  const read = readTextFile(file);
-  if (!read.ok) {
-    io.err(read.message);
-    return 2;
-  }
-  const loaded = loadYaml(read.text);
+  const text = readOrSay(file, io);
+  if (text === undefined) return 2;
+  const loaded = loadYaml(text);
   if (!loaded.ok) {
     // The server would say the same; say it without the round trip.
     const first = loaded.problems[0];
@@ -62,6 +56,14 @@ export async function submitCommand(
     env,
     io,
   );
+}
+
+/** The file's text, or undefined once the reason it could not be read was said. */
+function readOrSay(file: string, io: CliIo): string | undefined {
+  const read = readTextFile(file);
+  if (read.ok) return read.text;
+  io.err(read.message);
+  return undefined;
 }
 
 async function request(
