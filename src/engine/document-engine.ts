@@ -18,7 +18,7 @@ import type {
 import { documentBlueId } from '../types/document-id.js';
 import type { Store } from '../store/store.js';
 import type { AccountRecord, DocumentRecord, EntryRecord } from '../store/store-records.js';
-import type { CommitQueueOptions, IdempotencyClaim } from './commit-queue.js';
+import type { CommitQueueOptions, IdempotencyClaim, Job } from './commit-queue.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
@@ -118,6 +118,14 @@ export class DocumentEngine {
       },
       respond: () => ({ statusCode: 200, body: null }),
     });
+  }
+
+  /**
+   * Queues a write of another module (accounts and keys): its work runs in the next commit
+   * group against that group's working set, and its reply is given once the group is durable.
+   */
+  write<T>(job: Job<T>): Promise<Reply> {
+    return this.queue.submit(job);
   }
 
   /** Stops taking writes once those queued are durable. */

@@ -60,6 +60,8 @@ export const ERROR_CATALOGUE = {
   terminated: 'The document has terminated and accepts no more events.',
   already_initialized: 'The document was already initialized.',
   unknown_channel: 'An event for a channel the document does not have.',
+  actor_not_allowed:
+    "An operation called by an actor or from a source that the document's Actor Policy refuses.",
   // Payments: card charges
   invalid_amount: 'An amount that is not a positive safe integer in minor units (no floats).',
   amount_too_large:
@@ -124,6 +126,14 @@ export const ERROR_CATALOGUE = {
   sequence_conflict: 'The entry names a sequence or prevEntry that is not the timeline head.',
   store_conflict: 'A concurrent writer changed a document or timeline first (retryable).',
   overloaded: 'The server is shutting down or its queue is full (retryable).',
+  // Who may speak (bindings, the processor's channels and answers, accounts and keys)
+  binding_forbidden:
+    'A posted document binds a contract to a timeline the poster does not own, or names a participant it cannot bind.',
+  reserved_channel:
+    "A posted document redeclares one of the processor's channels as one someone else could write to.",
+  reserved_event_type:
+    "A participant appended an event only the payment processor may say (Payment Captured, …).",
+  operator_only: 'Only the operator key may do this (create and list accounts).',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */
