@@ -7,7 +7,16 @@ import { schemaCommand } from './commands/schema.js';
 import { typesCommand } from './commands/types.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo, ExitCode } from './io.js';
-import { createAccountCommand } from './commands/accounts.js';
+import type { AccountsOptions } from './commands/accounts.js';
+import {
+  createAccountCommand,
+  createKeyCommand,
+  listAccountsCommand,
+  listKeysCommand,
+  meCommand,
+  revokeKeyCommand,
+  timelinesCommand,
+} from './commands/accounts.js';
 import type { ClientOptions } from './commands/client.js';
 import { postCommand, submitCommand } from './commands/client.js';
 import type { ServeOptions } from './commands/serve.js';
@@ -90,17 +99,90 @@ export async function runCli(
       exitCode = await serveCommand(options, env, io, stopSignal());
     });
 
-  program
+  const accounts = program
     .command('accounts')
-    .description('manage accounts')
-    .command('create')
-    .description('create an account (or give an existing one a new key) and print its API key')
-    .argument('<email>', "the account's email")
-    .option('--db <file>', 'SQLite database file (default $PAYDOC_DB or ./paydoc.db)')
-    .option('--json', 'machine-readable output')
-    .action(async (email: string, options: { db?: string; json?: boolean }) => {
-      exitCode = await createAccountCommand(email, options, env, io);
-    });
+    .description(
+      'accounts and keys, as a client of the server (--url or $PAYDOC_URL; operator commands use $PAYDOC_ADMIN_KEY, the others $PAYDOC_API_KEY)',
+    );
+  const accountsOptions = (command: Command, key: 'operator' | 'account'): Command =>
+    command
+      .option('--url <url>', 'server (default $PAYDOC_URL or http://127.0.0.1:3000)')
+      .option(
+        '--key <key>',
+        key === 'operator'
+          ? 'the operator key (default $PAYDOC_ADMIN_KEY)'
+          : 'API key (default $PAYDOC_API_KEY)',
+      )
+      .option('--json', 'machine-readable output');
+
+  accountsOptions(
+    accounts
+      .command('create')
+      .description(
+        'create an account (or give an existing one a new key) and print its API key (operator)',
+      )
+      .argument('<email>', "the account's email")
+      .option('--idempotency-key <key>', 'Idempotency-Key header'),
+    'operator',
+  ).action(async (email: string, options: AccountsOptions) => {
+    exitCode = await createAccountCommand(email, options, env, io);
+  });
+
+  accountsOptions(
+    accounts
+      .command('list')
+      .description('list accounts, a page at a time (operator)')
+      .option('--after <id>', 'list the accounts after this id (the next page)')
+      .option('--limit <n>', 'accounts per page (default 100, at most 1000)'),
+    'operator',
+  ).action(async (options: AccountsOptions & { after?: string; limit?: string }) => {
+    exitCode = await listAccountsCommand(options, env, io);
+  });
+
+  accountsOptions(accounts.command('me').description("the key's own account"), 'account').action(
+    async (options: AccountsOptions) => {
+      exitCode = await meCommand(options, env, io);
+    },
+  );
+
+  accountsOptions(
+    accounts
+      .command('timelines')
+      .description('the timelines the account owns, with the documents bound to each'),
+    'account',
+  ).action(async (options: AccountsOptions) => {
+    exitCode = await timelinesCommand(options, env, io);
+  });
+
+  const keys = accounts
+    .command('keys')
+    .description("the account's own keys: list (the default), create, revoke <id>");
+  accountsOptions(
+    keys
+      .command('list', { isDefault: true })
+      .description('list the keys (never the keys themselves)'),
+    'account',
+  ).action(async (options: AccountsOptions) => {
+    exitCode = await listKeysCommand(options, env, io);
+  });
+  accountsOptions(
+    keys
+      .command('create')
+      .description('create a key and print it (shown once)')
+      .option('--idempotency-key <key>', 'Idempotency-Key header'),
+    'account',
+  ).action(async (options: AccountsOptions) => {
+    exitCode = await createKeyCommand(options, env, io);
+  });
+  accountsOptions(
+    keys
+      .command('revoke')
+      .description('revoke a key: it never works again')
+      .argument('<id>', 'the key id (key_…), as keys list shows it'),
+    'account',
+  ).action(async (id: string, options: AccountsOptions) => {
+    exitCode = await revokeKeyCommand(id, options, env, io);
+  });
 
   const clientOptions = (command: Command): Command =>
     command

@@ -1,11 +1,9 @@
-import { createHash, randomBytes } from 'node:crypto';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { blueId } from '../model/blue-id.js';
 import { scalarOf } from '../model/node.js';
-import type { Participant } from '../processor/bind-participants.js';
-import { bindParticipants } from '../processor/bind-participants.js';
 import { contractsOf } from '../processor/contracts.js';
+import { knownTypes } from '../processor/known-types.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import { nextDeadline } from '../processor/pending-timers.js';
 import { processEvent } from '../processor/process-event.js';
@@ -20,11 +18,14 @@ import type { Store } from '../store/store.js';
 import type { AccountRecord, DocumentRecord, EntryRecord } from '../store/store-records.js';
 import type { CommitQueueOptions, IdempotencyClaim, Job } from './commit-queue.js';
 import { CommitQueue } from './commit-queue.js';
-import type { Outcome, Reply } from './outcome.js';
+import type { Outcome, Reply, ServiceError } from './outcome.js';
 import { failure } from './outcome.js';
 import type { PaymentBook } from './payment-desk.js';
 import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
 import type { WorkingSet } from './working-set.js';
+import { addAccount, OPERATOR_ACCOUNT } from './accounts.js';
+import type { BindingContext } from './bind-document.js';
+import { bindDocument } from './bind-document.js';
 
 /** The account that owns the payment processor's timelines (paymentProcessor, proxies). */
 export const PROCESSOR_ACCOUNT: AccountRecord = {
@@ -97,12 +98,19 @@ export class DocumentEngine {
   readonly store: Store;
   private readonly context: ProcessContext;
   private readonly desk: PaymentDesk;
+  private readonly binding: BindingContext;
   private readonly queue: CommitQueue;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
     this.context = options.context;
     this.desk = new PaymentDesk(options.context.registry);
+    this.binding = {
+      registry: options.context.registry,
+      internalAccounts: new Set([PROCESSOR_ACCOUNT.id, OPERATOR_ACCOUNT.id]),
+      processorAccountId: PROCESSOR_ACCOUNT.id,
+      addAccount,
+    };
     this.queue = new CommitQueue(options.store, options.clock ?? Date.now, options);
   }
 
@@ -133,19 +141,6 @@ export class DocumentEngine {
     return this.queue.close();
   }
 
-  /** Creates an account with its timeline and a new API key; an existing account gets a new key. */
-  createAccount(email: string, respond: Responder<NewAccount>, apiKey?: string): Promise<Reply> {
-    return this.queue.submit({
-      respond,
-      work: async (set, at) => {
-        const account = (await set.accountByEmail(email)) ?? this.newAccount(set, email, at);
-        const key = apiKey ?? newApiKey();
-        set.rows.apiKeys.push({ keyHash: hashApiKey(key), accountId: account.id, createdAt: at });
-        return { ok: true, value: { account, apiKey: key } };
-      },
-    });
-  }
-
   /** Posts a document: binds participants, initialises it, lets the processor open its payment. */
   createDocument(
     accountId: string,
@@ -174,9 +169,11 @@ export class DocumentEngine {
       idempotency,
       work: async (set, at): Promise<Outcome<AppendOutcome>> => {
         const timeline = await set.timeline(timelineId);
-        if (timeline === undefined) return failure('not_found', `no timeline ${timelineId}`);
-        if (timeline.ownerId !== accountId)
-          return failure('forbidden', `timeline ${timelineId} belongs to another account`);
+        // Another account's timeline reads exactly like one that does not exist.
+        if (timeline === undefined || timeline.ownerId !== accountId)
+          return failure('not_found', `no timeline ${timelineId}`, 'id');
+        const reserved = this.reservedMessage(message);
+        if (reserved !== undefined) return { ok: false, error: reserved };
         if (expected.sequence !== undefined && expected.sequence !== timeline.headSequence + 1)
           return failure(
             'sequence_conflict',
@@ -189,7 +186,7 @@ export class DocumentEngine {
             `prevEntry is not the head of ${timelineId}`,
             'prevEntry',
           );
-        const entry = await this.append(set, timelineId, message, { accountId }, at);
+        const entry = await this.append(set, timelineId, message, principal(accountId), at);
         const results: DocumentOutcome[] = [];
         for (const documentId of await set.documentsOnTimeline(timelineId))
           results.push(await this.runInput(set, documentId, timelineEvent(entry), at));
@@ -244,33 +241,20 @@ export class DocumentEngine {
     return mayRead(this.store, document, accountId);
   }
 
-  private newAccount(set: WorkingSet, email: string, at: number): AccountRecord {
-    const account: AccountRecord = {
-      id: `acct_${randomBytes(10).toString('hex')}`,
-      email,
-      timelineId: `tl_${randomBytes(10).toString('hex')}`,
-      createdAt: at,
-    };
-    set.addAccount(account);
-    set.createTimeline(account.timelineId, account.id, at);
-    return account;
-  }
-
   /**
-   * The processor's timeline for one channel of one posted document, named after the poster,
-   * the posted content and the channel key: posting the same content again binds the same
-   * timelines, so it is the same document (same id), not a second payment.
+   * A message only the payment processor may say (an answer type: Payment Captured, …), as
+   * the refusal a participant's append gets; the processor's own answers never pass here.
    */
-  private async processorTimeline(
-    set: WorkingSet,
-    accountId: string,
-    postedId: string,
-    key: string,
-    at: number,
-  ): Promise<string> {
-    const id = `tl_${createHash('sha256').update(`${accountId}\n${postedId}\n${key}`).digest('hex').slice(0, 20)}`;
-    if ((await set.timeline(id)) === undefined) set.createTimeline(id, PROCESSOR_ACCOUNT.id, at);
-    return id;
+  reservedMessage(message: JsonObject): ServiceError | undefined {
+    const { registry } = this.context;
+    const typeId = typeIdOf(message, registry);
+    if (typeId === undefined || !registry.isSubtype(typeId, knownTypes(registry).processorAnswer))
+      return undefined;
+    return {
+      code: 'reserved_event_type',
+      message: `only the payment processor may say ${registry.nameOf(typeId) ?? typeId}; it does so on the document's paymentProcessor channel`,
+      param: '/message/type',
+    };
   }
 
   private async create(
@@ -280,24 +264,16 @@ export class DocumentEngine {
     at: number,
   ): Promise<Outcome<CreateOutcome>> {
     const { registry } = this.context;
-    const wanted: Participant[] = [];
-    bindParticipants(document, registry, (participant) => {
-      wanted.push(participant);
-      return '';
-    });
-    const timelines = new Map<string, string>();
-    const accounts = new Set<string>([accountId]);
-    const postedId = blueId(document);
-    for (const participant of wanted) {
-      const account = await this.participantAccount(set, participant, at);
-      if (account !== undefined) accounts.add(account.id);
-      timelines.set(
-        participant.key,
-        account?.timelineId ??
-          (await this.processorTimeline(set, accountId, postedId, participant.key, at)),
-      );
-    }
-    const bound = bindParticipants(document, registry, (p) => timelines.get(p.key) ?? '');
+    const binding = await bindDocument(
+      set,
+      this.binding,
+      accountId,
+      document,
+      blueId(document),
+      at,
+    );
+    if (!binding.ok) return binding;
+    const bound = binding.value.document;
     const initialized = await this.process(bound, { kind: 'initialize', timestamp: at });
     if (initialized.status.kind === 'rejected')
       return failure(
@@ -329,7 +305,7 @@ export class DocumentEngine {
       updatedAt: at,
     };
     set.putDocument(record);
-    for (const id of accounts) set.addParticipant(documentId, id);
+    for (const id of binding.value.participants) set.addParticipant(documentId, id);
     for (const channel of contractsOf(initialized.document, registry).channels)
       if (channel.kind === 'timeline' && channel.timelineId !== undefined)
         set.subscribe(documentId, channel.timelineId);
@@ -369,24 +345,6 @@ export class DocumentEngine {
     };
   }
 
-  /** `MyOS Account {email}` → that account (created if needed); `{account}` → that account id. */
-  private async participantAccount(
-    set: WorkingSet,
-    participant: Participant,
-    at: number,
-  ): Promise<AccountRecord | undefined> {
-    if (participant.email !== undefined)
-      return (
-        (await set.accountByEmail(participant.email)) ?? this.newAccount(set, participant.email, at)
-      );
-    if (participant.account !== undefined) {
-      const account = await set.accountById(participant.account);
-      if (account !== undefined && account.id !== PROCESSOR_ACCOUNT.id) return account;
-    }
-    // Anyone else (paymentProcessor, a proxy, `account: stripe-payments`) is the processor's.
-    return undefined;
-  }
-
   private async operation(
     set: WorkingSet,
     accountId: string,
@@ -414,7 +372,7 @@ export class DocumentEngine {
       request,
     };
     if (route.timelineId !== undefined) {
-      const entry = await this.append(set, route.timelineId, message, { accountId }, at);
+      const entry = await this.append(set, route.timelineId, message, principal(accountId), at);
       const results: DocumentOutcome[] = [];
       for (const listener of await set.documentsOnTimeline(route.timelineId))
         results.push(await this.runInput(set, listener, timelineEvent(entry), at));
@@ -433,7 +391,13 @@ export class DocumentEngine {
     const result = await this.runInput(
       set,
       record.id,
-      { kind: 'direct', channel: route.channel, event: message, timestamp: at },
+      {
+        kind: 'direct',
+        channel: route.channel,
+        event: message,
+        timestamp: at,
+        by: principal(accountId),
+      },
       at,
     );
     const head = (await set.document(record.id)) ?? record;
@@ -502,12 +466,12 @@ export class DocumentEngine {
     return result;
   }
 
-  /** Appends an entry, stamped here: sequence, prevEntry, timestamp, actor. */
+  /** Appends an entry, stamped here: sequence, prevEntry, timestamp, actor and source. */
   private async append(
     set: WorkingSet,
     timelineId: string,
     message: JsonObject,
-    actor: JsonObject,
+    by: Actor,
     at: number,
   ): Promise<EntryRecord> {
     const timeline = await set.timeline(timelineId);
@@ -519,7 +483,8 @@ export class DocumentEngine {
       ...(timeline.headBlueId === null ? {} : { prevEntry: { blueId: timeline.headBlueId } }),
       message,
       timestamp: at,
-      actor,
+      actor: by.actor,
+      source: by.source,
       sequence,
     };
     const id = blueId(entry);
@@ -589,13 +554,7 @@ export class DocumentEngine {
       (candidate) => candidate.key === 'paymentProcessor',
     );
     if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
-      const entry = await this.append(
-        set,
-        channel.timelineId,
-        answer,
-        { accountId: PROCESSOR_ACCOUNT.id },
-        at,
-      );
+      const entry = await this.append(set, channel.timelineId, answer, PROCESSOR_ACTOR, at);
       return timelineEvent(entry);
     }
     return { kind: 'direct', channel: 'paymentProcessor', event: answer, timestamp: at };
@@ -672,16 +631,6 @@ export class DocumentEngine {
   }
 }
 
-/** A new API key: 192 random bits, prefixed so that a leaked key is easy to recognise. */
-export function newApiKey(): string {
-  return `pd_test_${randomBytes(24).toString('base64url')}`;
-}
-
-/** Keys are stored as their SHA-256: a leaked database does not leak usable keys. */
-export function hashApiKey(key: string): string {
-  return createHash('sha256').update(key).digest('hex');
-}
-
 /** The owner and the participants may read a document (the store, or a request's working set). */
 async function mayRead(
   source: Pick<Store, 'isParticipant'>,
@@ -690,6 +639,25 @@ async function mayRead(
 ): Promise<boolean> {
   return document.ownerId === accountId || (await source.isParticipant(document.id, accountId));
 }
+
+/**
+ * Who appended an entry and through what, as Actor Policy reads them: an account's key over
+ * the HTTP API is a principal's API call; the payment processor answering a document is an
+ * agent acting on a document's request.
+ */
+interface Actor {
+  actor: JsonObject;
+  source: 'apiCall' | 'documentRequest';
+}
+
+function principal(accountId: string): Actor {
+  return { actor: { accountId, kind: 'principal' }, source: 'apiCall' };
+}
+
+const PROCESSOR_ACTOR: Actor = {
+  actor: { accountId: PROCESSOR_ACCOUNT.id, kind: 'agent' },
+  source: 'documentRequest',
+};
 
 function timelineEvent(entry: EntryRecord): ProcessorEvent {
   return { kind: 'timeline', entry: entry.entry, entryId: entry.blueId };

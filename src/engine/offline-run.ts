@@ -8,7 +8,7 @@ import type {
   ProcessResult,
 } from '../processor/processor-types.js';
 import { bindParticipants } from '../processor/bind-participants.js';
-import type { Participant } from '../processor/bind-participants.js';
+import type { TimelineContract } from '../processor/bind-participants.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { PaymentBook } from './payment-desk.js';
 import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
@@ -48,7 +48,7 @@ const MAX_ANSWERS_PER_INPUT = 64;
  * or account, else after its contract key; so `MyOS Account {email: shop@example.com}` listens
  * to the timeline `shop@example.com`.
  */
-export function offlineTimeline(participant: Participant): string {
+export function offlineTimeline(participant: TimelineContract): string {
   return participant.email ?? participant.account ?? participant.key;
 }
 

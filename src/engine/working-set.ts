@@ -1,8 +1,11 @@
 import type { Store } from '../store/store.js';
 import type {
   AccountRecord,
+  ApiKeyInfo,
+  ApiKeyRecord,
   DocumentRecord,
   IdempotencyRecord,
+  KeyRevocation,
   TimelineRecord,
   WriteBatch,
 } from '../store/store-records.js';
@@ -133,6 +136,43 @@ export class WorkingSet {
     this.accountsByEmail.set(account.email, account);
     this.accountsById.set(account.id, account);
     this.rows.accounts.push(account);
+  }
+
+  /**
+   * The account's keys as this set sees them: the store's, those created in this set or its
+   * parents, and their revocations. Never hashes.
+   */
+  async apiKeys(accountId: string): Promise<ApiKeyInfo[]> {
+    const inherited =
+      this.parent !== undefined
+        ? await this.parent.apiKeys(accountId)
+        : await this.store.apiKeys(accountId);
+    const created: ApiKeyInfo[] = this.rows.apiKeys
+      .filter((key) => key.accountId === accountId && key.id !== undefined)
+      .map((key) => ({
+        id: key.id as string,
+        accountId,
+        hint: key.hint ?? null,
+        createdAt: key.createdAt,
+        revokedAt: null,
+      }));
+    const revoked = new Map<string, number>();
+    for (const revocation of this.rows.keyRevocations)
+      if (revocation.accountId === accountId && !revoked.has(revocation.id))
+        revoked.set(revocation.id, revocation.revokedAt);
+    return [...inherited, ...created].map((key) =>
+      key.revokedAt === null && revoked.has(key.id)
+        ? { ...key, revokedAt: revoked.get(key.id) as number }
+        : key,
+    );
+  }
+
+  addApiKey(record: ApiKeyRecord): void {
+    this.rows.apiKeys.push(record);
+  }
+
+  revokeApiKey(revocation: KeyRevocation): void {
+    this.rows.keyRevocations.push(revocation);
   }
 
   async documentsOnTimeline(timelineId: string): Promise<string[]> {

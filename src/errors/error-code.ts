@@ -132,7 +132,7 @@ export const ERROR_CATALOGUE = {
   reserved_channel:
     "A posted document redeclares one of the processor's channels as one someone else could write to.",
   reserved_event_type:
-    "A participant appended an event only the payment processor may say (Payment Captured, …).",
+    'A participant appended an event only the payment processor may say (Payment Captured, …).',
   operator_only: 'Only the operator key may do this (create and list accounts).',
 } as const;
 

@@ -9,6 +9,7 @@ import { Authenticator } from './authenticate.js';
 import type { HttpContext } from './http-context.js';
 import { sendError } from './http-context.js';
 import { BODY_TYPES } from './request-body.js';
+import { accountRoutes } from './routes/account-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -72,6 +73,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   blueRoutes(app, context);
   timelineRoutes(app, context);
   apiRoutes(app, context);
+  accountRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

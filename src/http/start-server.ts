@@ -1,5 +1,13 @@
 import type { FastifyInstance } from 'fastify';
-import { DocumentEngine, hashApiKey, newApiKey } from '../engine/document-engine.js';
+import {
+  addAccount,
+  addApiKey,
+  ensureOperator,
+  hashApiKey,
+  OPERATOR_ACCOUNT,
+} from '../engine/accounts.js';
+import { DocumentEngine, PROCESSOR_ACCOUNT } from '../engine/document-engine.js';
+import { PaydocError } from '../errors/paydoc-error.js';
 import { TimerScheduler } from '../engine/timer-scheduler.js';
 import { SupervisedSandbox } from '../sandbox/supervised-sandbox.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
@@ -15,6 +23,8 @@ export interface ServerOptions {
   host?: string;
   /** Use this API key for the first account instead of a random one. */
   apiKey?: string;
+  /** Use this key as the operator's instead of a random one (made to work on every start). */
+  adminKey?: string;
   /** Sandbox worker processes (default 2: one stuck on a hostile script does not stop the rest). */
   workers?: number;
   bodyLimit?: number;
@@ -28,6 +38,8 @@ export interface RunningServer {
   url: string;
   /** The key of the account created on first start (or given as apiKey), if one was made. */
   firstKey?: { email: string; apiKey: string };
+  /** The operator's key, when this start created the operator or made adminKey one of its keys. */
+  operatorKey?: { email: string; apiKey: string };
   close(): Promise<void>;
 }
 
@@ -35,8 +47,9 @@ export const FIRST_ACCOUNT_EMAIL = 'merchant@paydoc.test';
 
 /**
  * Opens the store (migrating it), starts the supervised sandbox, the engine, the timer
- * scheduler and the HTTP server. On an empty database it creates a first account and returns
- * its key; with `apiKey` given, that key is made to work on every start.
+ * scheduler and the HTTP server. On an empty database it creates the operator account and a
+ * first merchant account and returns their keys; with `adminKey` and `apiKey` given, those
+ * keys are made to work on every start.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const store = new SqliteStore(options.db);
@@ -45,8 +58,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const validator = new DocumentValidator(registry);
   const sandbox = new SupervisedSandbox({ workers: options.workers ?? 2 });
   const engine = new DocumentEngine({ store, context: { registry, sandbox, validator } });
-  await engine.start();
-  const firstKey = await ensureFirstAccount(engine, options.apiKey);
+  let keys: Keys;
+  try {
+    await engine.start();
+    keys = await ensureAccounts(engine, options);
+  } catch (error) {
+    // Refused keys end the start: leave no sandbox worker or open database behind.
+    await engine.close();
+    await sandbox.close();
+    await store.close();
+    throw error;
+  }
+  const { firstKey, operatorKey } = keys;
   const app = await buildApp({
     engine,
     registry,
@@ -62,6 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     engine,
     url,
     ...(firstKey === undefined ? {} : { firstKey }),
+    ...(operatorKey === undefined ? {} : { operatorKey }),
     close: async () => {
       await scheduler.stop();
       await app.close();
@@ -72,22 +96,68 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
-async function ensureFirstAccount(
+type Keys = {
+  firstKey?: { email: string; apiKey: string };
+  operatorKey?: { email: string; apiKey: string };
+};
+
+/**
+ * The operator (with `adminKey`, or a random key when it is new) and the first merchant
+ * account (on an empty database, or with `apiKey` when that is not a key yet), in one commit.
+ */
+async function ensureAccounts(
   engine: DocumentEngine,
-  apiKey: string | undefined,
-): Promise<{ email: string; apiKey: string } | undefined> {
+  options: Pick<ServerOptions, 'apiKey' | 'adminKey'>,
+): Promise<Keys> {
+  const { apiKey, adminKey } = options;
+  if (apiKey !== undefined && apiKey === adminKey)
+    throw new Error('PAYDOC_ADMIN_KEY and PAYDOC_API_KEY must be different keys');
   const store = engine.store;
-  // The processor's own account is always there; "empty" means no other.
-  const empty = (await store.countAccounts()) <= 1;
+  // The server's own accounts are always there; "empty" means no other.
+  let internal = 0;
+  for (const id of [PROCESSOR_ACCOUNT.id, OPERATOR_ACCOUNT.id])
+    if ((await store.accountById(id)) !== undefined) internal += 1;
+  const empty = (await store.countAccounts()) <= internal;
+  let wantMerchant = empty;
   if (apiKey !== undefined) {
-    if ((await store.accountByKeyHash(hashApiKey(apiKey))) !== undefined) return undefined;
-  } else if (!empty) return undefined;
-  const key = apiKey ?? newApiKey();
-  const reply = await engine.createAccount(
-    FIRST_ACCOUNT_EMAIL,
-    (outcome) => ({ statusCode: outcome.ok ? 201 : 400, body: null }),
-    key,
-  );
-  if (reply.statusCode !== 201) throw new Error('could not create the first account');
-  return { email: FIRST_ACCOUNT_EMAIL, apiKey: key };
+    const holder = await store.accountByKeyHash(hashApiKey(apiKey));
+    if (holder?.id === OPERATOR_ACCOUNT.id)
+      throw new Error("PAYDOC_API_KEY is one of the operator's keys; give the merchant another");
+    wantMerchant = holder === undefined;
+  }
+  const keys: Keys = {};
+  let refused: string | undefined;
+  try {
+    await engine.write<null>({
+      work: async (set, at) => {
+        const operator = await ensureOperator(set, store, at, adminKey);
+        if (!operator.ok) return operator;
+        if (operator.value !== undefined)
+          keys.operatorKey = { email: OPERATOR_ACCOUNT.email, apiKey: operator.value };
+        if (wantMerchant) {
+          const account =
+            (await set.accountByEmail(FIRST_ACCOUNT_EMAIL)) ??
+            addAccount(set, FIRST_ACCOUNT_EMAIL, at);
+          keys.firstKey = {
+            email: FIRST_ACCOUNT_EMAIL,
+            apiKey: addApiKey(set, account.id, at, apiKey).apiKey,
+          };
+        }
+        return { ok: true, value: null };
+      },
+      respond: (outcome) => {
+        if (!outcome.ok) refused = outcome.error.message;
+        return { statusCode: outcome.ok ? 200 : 400, body: null };
+      },
+    });
+  } catch (error) {
+    if (error instanceof PaydocError && error.code === 'store_conflict')
+      throw new Error(
+        'PAYDOC_ADMIN_KEY or PAYDOC_API_KEY is a revoked key (a revoked key never works again); choose a new one',
+        { cause: error },
+      );
+    throw error;
+  }
+  if (refused !== undefined) throw new Error(`PAYDOC_ADMIN_KEY: ${refused}`);
+  return keys;
 }

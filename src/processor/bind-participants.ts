@@ -1,67 +1,138 @@
-import type { JsonObject } from '../model/json.js';
+import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { knownTypes } from './known-types.js';
 
-/** A participant channel waiting for a timeline: its contract key and who it names. */
-export interface Participant {
+/**
+ * The timeline channels of a document, as the binding rules see them (pure; the server's
+ * binding policy is `engine/bind-document.ts`, the offline runner's is a naming function).
+ *
+ * A channel is the processor's (`reserved`) when it is the `paymentProcessor` contract (the
+ * payment desk answers there, whatever the document's type), when a REST API Channel names it
+ * as its `proxy` (the processor records API calls there), or when the document's type marks
+ * it `managedBy: processor` (a Bitcoin Invoice's `bitcoinNetwork`). The mark is read from the
+ * type, never from the instance, so a document cannot unmark a channel of its type.
+ */
+export interface TimelineContract {
   key: string;
+  /** The participant the contract names: `MyOS Account {email}` or `{account}`. */
   email?: string;
   account?: string;
+  /** The timelineId the document itself supplies, if any. */
+  timelineId?: string;
+  reserved: boolean;
+  /**
+   * `<x>Timeline` naming no participant and no timeline shares the timeline of contract `<x>`
+   * (Smart Card Payment's `merchantTimeline` is the seed's `merchant` account).
+   */
+  sharesWith?: string;
 }
 
-/** Gives a participant its timeline id (the server creates account timelines; the CLI uses names). */
-export type TimelineResolver = (participant: Participant) => string;
+/** Gives a timeline channel its timeline id (the offline runner names them). */
+export type TimelineResolver = (contract: TimelineContract) => string;
+
+/** The contract key of the channel the payment desk answers on. */
+export const PAYMENT_PROCESSOR_CHANNEL = 'paymentProcessor';
+
+/** Every timeline channel of the document, its type's included, in contract-key order. */
+export function timelineContracts(
+  document: JsonObject,
+  registry: TypeRegistry,
+): TimelineContract[] {
+  const { timelines, reserved } = analyse(document, registry);
+  const contracts: TimelineContract[] = [];
+  for (const [key, node] of timelines) {
+    const email = textOf(node.email);
+    const account = textOf(node.account);
+    const timelineId = textOf(node.timelineId);
+    const owner = key.endsWith('Timeline') ? key.slice(0, -'Timeline'.length) : undefined;
+    const shares =
+      owner !== undefined &&
+      timelines.has(owner) &&
+      email === undefined &&
+      account === undefined &&
+      timelineId === undefined;
+    contracts.push({
+      key,
+      ...(email !== undefined ? { email } : {}),
+      ...(account !== undefined ? { account } : {}),
+      ...(timelineId !== undefined ? { timelineId } : {}),
+      reserved: reserved.has(key),
+      ...(shares ? { sharesWith: owner } : {}),
+    });
+  }
+  return contracts;
+}
+
+/** The effective timeline channel nodes (type overlaid by instance) and the reserved keys. */
+function analyse(
+  document: JsonObject,
+  registry: TypeRegistry,
+): { timelines: Map<string, JsonObject>; reserved: Set<string> } {
+  const known = knownTypes(registry);
+  const own = isJsonObject(document.contracts) ? document.contracts : {};
+  const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
+  const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
+  const timelines = new Map<string, JsonObject>();
+  const reserved = new Set<string>([PAYMENT_PROCESSOR_CHANNEL]);
+  for (const key of [...new Set([...Object.keys(builtIn), ...Object.keys(own)])].sort()) {
+    const inherited = Object.hasOwn(builtIn, key) ? builtIn[key]?.node : undefined;
+    const declared = Object.hasOwn(own, key) && isJsonObject(own[key]) ? own[key] : undefined;
+    if (scalarOf(inherited?.managedBy) === 'processor') reserved.add(key);
+    const node = { ...(inherited ?? {}), ...(declared ?? {}) };
+    const nodeType = node.type === undefined ? undefined : registry.resolveRef(node.type);
+    if (nodeType === undefined) continue;
+    const proxy = scalarOf(node.proxy);
+    if (registry.isSubtype(nodeType, known.restChannel) && typeof proxy === 'string')
+      reserved.add(proxy);
+    if (registry.isSubtype(nodeType, known.timelineChannel)) timelines.set(key, node);
+  }
+  return { timelines, reserved };
+}
 
 /**
- * Binds every timeline channel that has no `timelineId` yet: a `MyOS Account {email|account}`
- * gets the timeline the resolver gives it; a channel named `<x>Timeline` without a participant
- * of its own (the seed's `merchantTimeline`, declared by Smart Card Payment) shares the timeline
- * of the contract `<x>` (the seed's `merchant` account); any other gets the resolver's timeline
- * for its key. Channels the type declares are written into the document's own contracts.
+ * Writes the given timeline ids into the document's own contracts (a channel the type
+ * declares is written in too, so the stored document says where each channel listens).
+ * Channels that already carry a timelineId keep it. Returns the document itself if nothing changed.
+ */
+export function withTimelines(
+  document: JsonObject,
+  timelines: ReadonlyMap<string, string>,
+): JsonObject {
+  const own = isJsonObject(document.contracts) ? document.contracts : {};
+  const contracts: JsonObject = { ...own };
+  let changed = false;
+  for (const [key, timelineId] of timelines) {
+    const declared = Object.hasOwn(own, key) && isJsonObject(own[key]) ? own[key] : undefined;
+    if (declared !== undefined && textOf(declared.timelineId) !== undefined) continue;
+    contracts[key] = { ...(declared ?? {}), timelineId };
+    changed = true;
+  }
+  return changed ? { ...document, contracts } : document;
+}
+
+/**
+ * Binds every timeline channel that has no timelineId yet through `resolve`; a `<x>Timeline`
+ * that shares `<x>` gets `<x>`'s timeline. Used where no account owns anything (`paydoc run`).
  */
 export function bindParticipants(
   document: JsonObject,
   registry: TypeRegistry,
   resolve: TimelineResolver,
 ): JsonObject {
-  const known = knownTypes(registry);
-  const own = isJsonObject(document.contracts) ? document.contracts : {};
-  const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
-  const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
-  const effective = new Map<string, JsonObject>();
-  for (const key of new Set([...Object.keys(builtIn), ...Object.keys(own)])) {
-    const node = { ...(builtIn[key]?.node ?? {}), ...(isJsonObject(own[key]) ? own[key] : {}) };
-    const nodeType = node.type === undefined ? undefined : registry.resolveRef(node.type);
-    if (nodeType !== undefined && registry.isSubtype(nodeType, known.timelineChannel))
-      effective.set(key, node);
-  }
-  const bound = new Map<string, string>();
-  const timelineOf = (key: string, node: JsonObject): string => {
-    const existing = scalarOf(node.timelineId);
-    if (existing !== undefined) return String(existing);
-    const email = scalarOf(node.email);
-    const account = scalarOf(node.account);
-    if (email === undefined && account === undefined && key.endsWith('Timeline')) {
-      const owner = key.slice(0, -'Timeline'.length);
-      const ownerNode = effective.get(owner);
-      if (ownerNode !== undefined) return bound.get(owner) ?? timelineOf(owner, ownerNode);
-    }
-    return resolve({
-      key,
-      ...(email !== undefined ? { email: String(email) } : {}),
-      ...(account !== undefined ? { account: String(account) } : {}),
-    });
-  };
-  const contracts: JsonObject = { ...own };
-  let changed = false;
-  for (const [key, node] of effective) {
-    const timelineId = timelineOf(key, node);
-    bound.set(key, timelineId);
-    if (scalarOf(node.timelineId) !== undefined) continue;
-    contracts[key] = { ...(isJsonObject(own[key]) ? own[key] : {}), timelineId };
-    changed = true;
-  }
-  return changed ? { ...document, contracts } : document;
+  const contracts = timelineContracts(document, registry);
+  const timelines = new Map<string, string>();
+  for (const contract of contracts)
+    if (contract.sharesWith === undefined)
+      timelines.set(contract.key, contract.timelineId ?? resolve(contract));
+  for (const contract of contracts)
+    if (contract.sharesWith !== undefined)
+      timelines.set(contract.key, timelines.get(contract.sharesWith) ?? resolve(contract));
+  return withTimelines(document, timelines);
+}
+
+function textOf(value: JsonValue | undefined): string | undefined {
+  const scalar = scalarOf(value);
+  return scalar === undefined ? undefined : String(scalar);
 }

@@ -20,6 +20,7 @@ const NAMES = {
   updateDocument: 'Conversation/Update Document',
   triggerEvent: 'Conversation/Trigger Event',
   illegalRequest: 'Payments/Illegal Request',
+  processorAnswer: 'Payments/Processor Answer',
   terminate: 'Core/Document Processing Terminated',
 } as const;
 

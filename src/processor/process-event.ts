@@ -4,6 +4,7 @@ import { fieldKeys, scalarOf } from '../model/node.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { DocumentValidator } from '../validation/document-validator.js';
+import { actorPolicyViolation } from './actor-policy.js';
 import type { CheckpointRecord } from './checkpoint.js';
 import { isNewer, lastRecord, recordOf, withCheckpoint } from './checkpoint.js';
 import type { ChannelInfo, ContractSet, HandlerInfo } from './contracts.js';
@@ -27,6 +28,8 @@ interface Delivery {
   channel: ChannelInfo;
   event: JsonValue;
   entry: JsonValue;
+  /** A direct event's sender (`{actor, source}`), read by Actor Policy like an entry's. */
+  by?: JsonObject;
   checkpoint?: CheckpointRecord;
 }
 
@@ -124,7 +127,14 @@ class EventRun {
         const channel = contracts.channels.find((candidate) => candidate.key === event.channel);
         if (channel === undefined)
           throw new Rejection('unknown_channel', `the document has no channel '${event.channel}'`);
-        return [{ channel, event: event.event, entry: null }];
+        return [
+          {
+            channel,
+            event: event.event,
+            entry: null,
+            ...(event.by === undefined ? {} : { by: event.by as unknown as JsonObject }),
+          },
+        ];
       }
       case 'timer':
         return this.dueTimers(contracts, event.timestamp);
@@ -216,7 +226,11 @@ class EventRun {
     }
   }
 
-  /** An Operation Request for this handler's operation on the operation's channel; a request of the wrong type is refused. */
+  /**
+   * An Operation Request for this handler's operation, arriving on the operation's channel. A
+   * caller the Actor Policy refuses is rejected (`actor_not_allowed`), then a request of the
+   * wrong type (`illegal_request`): who may call is decided before what they sent is looked at.
+   */
   private acceptsOperation(
     handler: HandlerInfo,
     delivery: Delivery,
@@ -226,13 +240,21 @@ class EventRun {
     if (request === undefined || scalarOf(request.operation) !== handler.operation) return false;
     const operation = contracts.operations.get(handler.operation ?? '');
     if (operation === undefined) return false;
-    const channel = handler.channel ?? scalarOf(operation.channel);
-    if (channel !== delivery.channel.key) return false;
+    if (operationChannelOf(operation, handler) !== delivery.channel.key) return false;
     if (
       handler.pattern !== undefined &&
       !matchesPattern(delivery.event, handler.pattern, this.registry)
     )
       return false;
+    const refusal = actorPolicyViolation(
+      this.document,
+      this.registry,
+      handler.operation as string,
+      delivery.entry ?? delivery.by ?? null,
+    );
+    if (refusal !== undefined) {
+      throw new Rejection('actor_not_allowed', refusal);
+    }
     const problem = this.requestProblem(operation.request, request.request);
     if (problem !== undefined) {
       const message = `operation ${handler.operation}: ${problem}`;
@@ -426,6 +448,27 @@ function sharedValidator(registry: TypeRegistry): DocumentValidator {
     validators.set(registry, validator);
   }
   return validator;
+}
+
+/**
+ * The channel through which `handler` may run its operation: the operation's own channel
+ * (blue-js `channelsCompatible`). A handler naming another channel is never bound, so a
+ * party the operation does not list cannot call it through the handler. As in blue-js, a
+ * handler without a channel takes the operation's, and an operation without a channel takes
+ * the handler's. Where neither has one, blue-js rejects the document on load; here the
+ * operation is simply not callable, as Conversation/Operation says an absent channel means
+ * "not bound to a channel yet" (the server may bind it later).
+ */
+function operationChannelOf(operation: JsonObject, handler: HandlerInfo): string | undefined {
+  const own = channelKey(scalarOf(operation.channel));
+  const handlers = channelKey(handler.channel);
+  if (own !== undefined && handlers !== undefined && own !== handlers) return undefined;
+  return own ?? handlers;
+}
+
+/** A channel key as blue-js reads one: trimmed text; empty means none. */
+function channelKey(value: JsonValue | undefined): string | undefined {
+  return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
 }
 
 function operationRequestOf(

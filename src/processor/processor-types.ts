@@ -8,13 +8,20 @@ import type { DocumentValidator } from '../validation/document-validator.js';
  * What arrives at a document. Time always comes in with the event: the processor has no clock.
  * - `timeline`: a timeline entry (`{timeline: {timelineId}, message, timestamp, sequence?, …}`).
  * - `direct`: an event for one named channel without a public timeline (Internal Logic
- *   Channel, a REST API Channel without a proxy).
+ *   Channel, a REST API Channel without a proxy); `by` says who sent it and through what, as
+ *   an entry's `actor` and `source` would (Actor Policy reads it).
  * - `timer`: the edge's clock says it is `timestamp`; due Timer Channels fire.
  * - `initialize`: the document is created (lifecycle).
  */
 export type ProcessorEvent =
   | { kind: 'timeline'; entry: JsonObject; entryId?: string }
-  | { kind: 'direct'; channel: string; event: JsonObject; timestamp?: number }
+  | {
+      kind: 'direct';
+      channel: string;
+      event: JsonObject;
+      timestamp?: number;
+      by?: { actor: JsonObject; source: string };
+    }
   | { kind: 'timer'; timestamp: number }
   | { kind: 'initialize'; timestamp?: number };
 
@@ -57,6 +64,7 @@ export interface AppliedPatch {
 export type RejectionCode = Extract<
   ErrorCode,
   | 'illegal_request'
+  | 'actor_not_allowed'
   | 'script_error'
   | 'script_timeout'
   | 'script_memory'

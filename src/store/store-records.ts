@@ -9,11 +9,37 @@ export interface AccountRecord {
   createdAt: number;
 }
 
-/** An API key, kept only as its SHA-256 hash. */
+/**
+ * A new API key as a batch writes it, kept only as its SHA-256 hash. `id` and `hint` are
+ * optional only for writers that predate them: the store then gives the key an id of its own
+ * and no hint. New keys are always active; a revocation is a write of its own.
+ */
 export interface ApiKeyRecord {
+  /** `key_<hex>`: how the key is named when it is listed or revoked. */
+  id?: string;
   keyHash: string;
   accountId: string;
+  /** A few characters of the key (its last four) to tell keys apart; null when unknown. */
+  hint?: string | null;
   createdAt: number;
+}
+
+/** An API key as it is read back: never its hash. */
+export interface ApiKeyInfo {
+  id: string;
+  accountId: string;
+  /** The key's last four characters; null for keys made before keys had hints. */
+  hint: string | null;
+  createdAt: number;
+  /** When the key was revoked; a revoked key never authenticates again. */
+  revokedAt: number | null;
+}
+
+/** Revokes an account's key: a key of another account, or an unknown one, is left alone. */
+export interface KeyRevocation {
+  id: string;
+  accountId: string;
+  revokedAt: number;
 }
 
 /** A timeline and its head (the last entry appended). */
@@ -24,6 +50,11 @@ export interface TimelineRecord {
   headSequence: number;
   headBlueId: string | null;
   createdAt: number;
+}
+
+/** A timeline an account owns, with the documents subscribed to it (ordered by id). */
+export interface OwnedTimeline extends TimelineRecord {
+  documentIds: string[];
 }
 
 /** An appended timeline entry; `blueId` is its id. */
@@ -112,6 +143,8 @@ export interface TimelineHeadWrite {
 export interface WriteBatch {
   accounts: AccountRecord[];
   apiKeys: ApiKeyRecord[];
+  /** Written after `apiKeys`, so a key created and revoked in one batch ends revoked. */
+  keyRevocations: KeyRevocation[];
   timelines: TimelineRecord[];
   timelineHeads: TimelineHeadWrite[];
   entries: EntryRecord[];
@@ -132,6 +165,7 @@ export function emptyBatch(): WriteBatch {
   return {
     accounts: [],
     apiKeys: [],
+    keyRevocations: [],
     timelines: [],
     timelineHeads: [],
     entries: [],

@@ -1,9 +1,11 @@
 import type {
   AccountRecord,
+  ApiKeyInfo,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
   OutboxRecord,
+  OwnedTimeline,
   ResultRecord,
   TimelineRecord,
   WriteBatch,
@@ -22,8 +24,15 @@ export interface Store {
 
   accountById(id: string): Promise<AccountRecord | undefined>;
   accountByEmail(email: string): Promise<AccountRecord | undefined>;
+  /** The account of an active key; a revoked key finds nothing. */
   accountByKeyHash(keyHash: string): Promise<AccountRecord | undefined>;
   countAccounts(): Promise<number>;
+  /** Accounts with `id > after` (all when omitted), ordered by id, at most `limit`. */
+  accounts(after: string | undefined, limit: number): Promise<AccountRecord[]>;
+  /** The account's keys, revoked ones included, oldest first (by createdAt, then id); no hashes. */
+  apiKeys(accountId: string): Promise<ApiKeyInfo[]>;
+  /** The timelines the account owns, ordered by id, each with the documents subscribed to it. */
+  timelinesOf(accountId: string): Promise<OwnedTimeline[]>;
 
   timeline(id: string): Promise<TimelineRecord | undefined>;
   /** Entries with `sequence > after`, in order, at most `limit`. */

@@ -1,10 +1,14 @@
 import { execFile } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { blueId } from '../../src/model/blue-id.js';
+import { serveCommand } from '../../src/cli/commands/serve.js';
 import { runCli } from '../../src/cli/program.js';
+import type { TestApp } from '../http/support/test-app.js';
+import { testApp } from '../http/support/test-app.js';
 
 const root = join(import.meta.dirname, '../..');
 const examples = readdirSync(join(root, 'documents/examples'))
@@ -155,5 +159,212 @@ describe('the paydoc binary', () => {
     );
     const ok = await run(bin, ['id', vectors[0] as string]);
     expect(ok.stdout.trim()).toBe('GfUpUPT6zc6D7x1VaykHjbG3bLS2Ead8bu4vMqFHFvR3');
+  });
+});
+
+describe('paydoc serve', () => {
+  it('prints the operator key and the first merchant key once, on the first start only', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paydoc-serve-'));
+    try {
+      const serve = async (env: NodeJS.ProcessEnv) => {
+        const out: string[] = [];
+        const code = await serveCommand(
+          { port: '0', db: join(dir, 'paydoc.db') },
+          env,
+          { out: (text) => out.push(text), err: (text) => out.push(text) },
+          Promise.resolve(),
+        );
+        return { code, out: out.join('\n') };
+      };
+      const first = await serve({});
+      expect(first.code).toBe(0);
+      expect(first.out).toMatch(
+        /^created the operator account; its key \(shown once; it creates and lists accounts\): pd_test_\S+$/m,
+      );
+      expect(first.out).toMatch(
+        /^created account merchant@paydoc\.test; its API key \(shown once\): pd_test_\S+$/m,
+      );
+      const second = await serve({});
+      expect(second.out).not.toContain('pd_test_');
+      const withEnv = await serve({ PAYDOC_ADMIN_KEY: 'pd_test_cli-operator' });
+      expect(withEnv.out).toContain('the operator uses the key in PAYDOC_ADMIN_KEY');
+      expect(withEnv.out).not.toContain('pd_test_cli-operator');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('paydoc accounts: a client of the server', () => {
+  let t: TestApp;
+  let url: string;
+  let merchantKey: string;
+
+  beforeAll(async () => {
+    t = await testApp();
+    url = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    merchantKey = (await t.account('cli-merchant@example.com')).apiKey;
+  });
+
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  /** The CLI with only the environment given (no PAYDOC_DB: nothing opens a database). */
+  async function paydoc(env: NodeJS.ProcessEnv, ...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(
+      argv,
+      { out: (text) => out.push(text), err: (text) => err.push(text) },
+      { PAYDOC_URL: url, ...env },
+    );
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+  const operator = (...argv: string[]) => paydoc({ PAYDOC_ADMIN_KEY: t.operatorKey }, ...argv);
+  const merchant = (...argv: string[]) => paydoc({ PAYDOC_API_KEY: merchantKey }, ...argv);
+
+  it('accounts create prints the account and its key on a line of its own', async () => {
+    const result = await operator('accounts', 'create', 'cli-courier@example.com');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(
+      /^account acct_[0-9a-f]+ \(cli-courier@example\.com\), timeline tl_\S+$/m,
+    );
+    const apiKey = /^API key: (pd_test_\S+)$/m.exec(result.out)?.[1];
+    expect(apiKey).toBeDefined();
+    const me = await paydoc({ PAYDOC_API_KEY: apiKey }, 'accounts', 'me');
+    expect(me.code).toBe(0);
+    expect(me.out).toMatch(/^account acct_\S+ \(cli-courier@example\.com\), timeline tl_\S+$/);
+  });
+
+  it('accounts create --json: a new account, then one more key for the same one', async () => {
+    const first = await operator('accounts', 'create', 'cli-json@example.com', '--json');
+    expect(first.code).toBe(0);
+    const made = JSON.parse(first.out) as Record<string, unknown>;
+    expect(made).toStrictEqual({
+      accountId: expect.stringMatching(/^acct_/),
+      email: 'cli-json@example.com',
+      timelineId: expect.stringMatching(/^tl_/),
+      apiKey: expect.stringMatching(/^pd_test_/),
+      keyId: expect.stringMatching(/^key_/),
+      created: true,
+    });
+    const again = JSON.parse(
+      (await operator('accounts', 'create', 'cli-json@example.com', '--json')).out,
+    ) as Record<string, unknown>;
+    expect(again).toMatchObject({ accountId: made.accountId, created: false });
+    expect(again.apiKey).not.toBe(made.apiKey);
+    expect((await t.store.apiKeys(String(made.accountId))).length).toBe(2);
+  });
+
+  it("accounts list pages through accounts; --json is the server's answer", async () => {
+    const text = await operator('accounts', 'list');
+    expect(text.code).toBe(0);
+    expect(text.out).toMatch(/^acct_\S+ {2}cli-merchant@example\.com {2}tl_\S+ {2}\d{4}-/m);
+    const json = JSON.parse((await operator('accounts', 'list', '--json')).out) as {
+      accounts: { id: string }[];
+      next: string | null;
+    };
+    expect(json.next).toBeNull();
+    const page = await operator('accounts', 'list', '--limit', '1');
+    expect(page.out.split('\n')).toHaveLength(2);
+    expect(page.out).toContain(`more: paydoc accounts list --after ${json.accounts[0]?.id}`);
+    const rest = JSON.parse(
+      (await operator('accounts', 'list', '--after', json.accounts[0]!.id, '--json')).out,
+    ) as { accounts: { id: string }[] };
+    expect(rest.accounts.map((account) => account.id)).toStrictEqual(
+      json.accounts.slice(1).map((account) => account.id),
+    );
+  });
+
+  it('accounts me and accounts timelines, as text and as JSON', async () => {
+    const me = JSON.parse((await merchant('accounts', 'me', '--json')).out) as {
+      id: string;
+      timelineId: string;
+    };
+    expect(me.id).toMatch(/^acct_/);
+    const timelines = await merchant('accounts', 'timelines');
+    expect(timelines.code).toBe(0);
+    expect(timelines.out).toContain(`${me.timelineId}  head 0  documents: none`);
+    const json = JSON.parse((await merchant('accounts', 'timelines', '--json')).out) as {
+      timelines: { id: string }[];
+    };
+    expect(json.timelines.map((timeline) => timeline.id)).toContain(me.timelineId);
+  });
+
+  it('accounts keys: create, list (the default), revoke; a revoked key then fails', async () => {
+    const account = await t.account('cli-keys@example.com');
+    const env = { PAYDOC_API_KEY: account.apiKey };
+    const created = await paydoc(env, 'accounts', 'keys', 'create');
+    expect(created.code).toBe(0);
+    const newKey = /^API key: (pd_test_\S+)$/m.exec(created.out)?.[1] as string;
+    const newId = /^key (key_\S+)/m.exec(created.out)?.[1] as string;
+    expect(newKey).toBeDefined();
+    const listed = await paydoc(env, 'accounts', 'keys');
+    expect(listed.code).toBe(0);
+    expect(listed.out.split('\n')).toHaveLength(2);
+    expect(listed.out).toMatch(
+      new RegExp(`^${newId} {2}…${newKey.slice(-4)} {2}created \\S+ {2}active$`, 'm'),
+    );
+    expect(listed.out).not.toContain(newKey);
+    const json = JSON.parse((await paydoc(env, 'accounts', 'keys', 'list', '--json')).out) as {
+      keys: { id: string }[];
+    };
+    expect(json.keys.map((key) => key.id)).toStrictEqual([account.key.id, newId]);
+    const revoked = await paydoc(env, 'accounts', 'keys', 'revoke', account.key.id);
+    expect(revoked.code).toBe(0);
+    expect(revoked.out).toContain(`revoked key ${account.key.id}`);
+    const refused = await paydoc(env, 'accounts', 'me');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('HTTP 401');
+    const still = await paydoc({ PAYDOC_API_KEY: newKey }, 'accounts', 'keys', '--json');
+    expect(still.code).toBe(0);
+    expect(JSON.parse(still.out).keys[0].revokedAt).toEqual(expect.any(Number));
+    const other = await paydoc(
+      { PAYDOC_API_KEY: newKey },
+      'accounts',
+      'keys',
+      'revoke',
+      'key_nope',
+    );
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('HTTP 404');
+  });
+
+  it("exit 1 with the server's error, 2 without a key, an unreachable server or a --db", async () => {
+    const denied = await paydoc(
+      { PAYDOC_ADMIN_KEY: merchantKey },
+      'accounts',
+      'create',
+      'x@example.com',
+    );
+    expect(denied.code).toBe(1);
+    expect(denied.err).toContain('HTTP 403');
+    expect(denied.err).toContain('operator_only');
+    const bad = await operator('accounts', 'create', 'not-an-email');
+    expect(bad.code).toBe(1);
+    expect(bad.err).toContain('HTTP 400');
+    // The operator commands take PAYDOC_ADMIN_KEY, not PAYDOC_API_KEY.
+    const noAdmin = await merchant('accounts', 'list');
+    expect(noAdmin.code).toBe(2);
+    expect(noAdmin.err).toContain('PAYDOC_ADMIN_KEY');
+    const noKey = await paydoc({}, 'accounts', 'me');
+    expect(noKey.code).toBe(2);
+    expect(noKey.err).toContain('PAYDOC_API_KEY');
+    const explicit = await paydoc({}, 'accounts', 'me', '--key', merchantKey, '--json');
+    expect(explicit.code).toBe(0);
+    const unreachable = await paydoc(
+      { PAYDOC_API_KEY: merchantKey },
+      'accounts',
+      'me',
+      '--url',
+      'http://127.0.0.1:1',
+    );
+    expect(unreachable.code).toBe(2);
+    expect(unreachable.err).toContain('cannot reach');
+    const withDb = await operator('accounts', 'create', 'db@example.com', '--db', 'paydoc.db');
+    expect(withDb.code).toBe(2);
+    expect(await t.store.accountByEmail('db@example.com')).toBeUndefined();
   });
 });

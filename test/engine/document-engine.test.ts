@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AppendOutcome, CreateOutcome } from '../../src/engine/document-engine.js';
 import { DocumentEngine } from '../../src/engine/document-engine.js';
+import { createAccount, OPERATOR_ACCOUNT } from '../../src/engine/accounts.js';
 import type { Outcome } from '../../src/engine/outcome.js';
 import { replayDocument } from '../../src/engine/replay-document.js';
 import type { JsonObject } from '../../src/model/json.js';
@@ -52,11 +53,12 @@ beforeAll(async () => {
   await store.migrate();
   engine = new DocumentEngine({ store, context: { registry, sandbox } });
   await engine.start();
-  await engine.createAccount(
+  await createAccount(
+    engine,
+    OPERATOR_ACCOUNT.id,
     'm@x',
     capture((value) => {
       accountId = value.account.id;
-      timelineId = value.account.timelineId;
     }),
   );
   const document: JsonObject = {
@@ -85,7 +87,12 @@ beforeAll(async () => {
   await engine.createDocument(
     accountId,
     document,
-    capture<CreateOutcome>((value) => (documentId = value.document.id)),
+    capture<CreateOutcome>((value) => {
+      documentId = value.document.id;
+      // The owner's channel is bound to a timeline of its own for this document.
+      const contracts = value.document.state.contracts as Record<string, { timelineId: string }>;
+      timelineId = contracts.owner?.timelineId ?? '';
+    }),
   );
 });
 

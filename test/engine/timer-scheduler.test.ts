@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DocumentEngine } from '../../src/engine/document-engine.js';
 import type { CreateOutcome } from '../../src/engine/document-engine.js';
+import { createAccount, OPERATOR_ACCOUNT } from '../../src/engine/accounts.js';
 import { TimerScheduler } from '../../src/engine/timer-scheduler.js';
 import { IsolateHost } from '../../src/sandbox/isolate-host.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
@@ -33,7 +34,10 @@ describe('TimerScheduler', () => {
     const file = join(dir, 'expiry.db');
     const first = await open(file, () => T0);
     let created: CreateOutcome | undefined;
-    await first.engine.createAccount('m@x', () => ({ statusCode: 201, body: null }));
+    await createAccount(first.engine, OPERATOR_ACCOUNT.id, 'm@x', () => ({
+      statusCode: 201,
+      body: null,
+    }));
     const account = await first.store.accountByEmail('m@x');
     await first.engine.createDocument(
       account?.id ?? '',

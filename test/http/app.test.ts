@@ -52,10 +52,14 @@ describe('POST /blue', () => {
     expect(response.statusCode).toBe(201);
     const document = response.json() as Json;
     const contracts = contractsOf(document);
-    expect(contracts.merchant?.timelineId).toBe(merchant.account.timelineId);
-    expect(contracts.merchantTimeline?.timelineId).toBe(merchant.account.timelineId);
+    // Every participant gets a new timeline of its own for this document.
+    const merchantTimeline = String(contracts.merchant?.timelineId);
+    expect(merchantTimeline).toMatch(/^tl_/);
+    expect(merchantTimeline).not.toBe(merchant.account.timelineId);
+    expect((await t.store.timeline(merchantTimeline))?.ownerId).toBe(merchant.account.id);
+    expect(contracts.merchantTimeline?.timelineId).toBe(merchantTimeline);
     expect(contracts.customer?.timelineId).toMatch(/^tl_/);
-    expect(contracts.customer?.timelineId).not.toBe(merchant.account.timelineId);
+    expect(contracts.customer?.timelineId).not.toBe(merchantTimeline);
     expect(contracts.paymentProcessor?.timelineId).toMatch(/^tl_/);
     expect(contracts.paymentProcessorMerchantTimeline?.timelineId).toMatch(/^tl_/);
     expect(document.paymentProcessorId).toMatch(/^ch_/);
@@ -171,7 +175,7 @@ describe('authentication and access', () => {
     expect(basic.statusCode).toBe(404);
   });
 
-  it("403 on another account's timeline, and nothing is appended", async () => {
+  it("404 on another account's timeline (as for a missing one), and nothing is appended", async () => {
     const before = (await t.store.timeline(merchant.account.timelineId))?.headSequence;
     const response = await post(
       `/timelines/${merchant.account.timelineId}/entries`,
@@ -179,11 +183,11 @@ describe('authentication and access', () => {
       stranger.apiKey,
       JSON_BODY,
     );
-    expect(response.statusCode).toBe(403);
-    expect((response.json() as { error: Json }).error.code).toBe('forbidden');
+    expect(response.statusCode).toBe(404);
+    expect((response.json() as { error: Json }).error.code).toBe('not_found');
     expect((await t.store.timeline(merchant.account.timelineId))?.headSequence).toBe(before);
     const read = await get(`/timelines/${merchant.account.timelineId}/entries`, stranger.apiKey);
-    expect(read.statusCode).toBe(403);
+    expect(read.statusCode).toBe(404);
   });
 
   it("404 for an unknown document, and for another account's document", async () => {
@@ -261,7 +265,8 @@ describe('POST /timelines/{id}/entries', () => {
     expect(b.sequence).toBe(Number(a.sequence) + 1);
     expect(b.prevEntry).toEqual({ blueId: a.blueId });
     expect(typeof b.timestamp).toBe('number');
-    expect(b.actor).toEqual({ accountId: merchant.account.id });
+    expect(b.actor).toEqual({ accountId: merchant.account.id, kind: 'principal' });
+    expect(b.source).toBe('apiCall');
     const read = await get(`${path}?after=${String(a.sequence)}`);
     const entries = (read.json() as { entries: Json[] }).entries;
     expect(entries.map((entry) => entry.blueId)).toEqual([b.blueId]);

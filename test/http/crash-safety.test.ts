@@ -247,7 +247,10 @@ describe('paydoc serve under SIGKILL', () => {
       keyof typeof DOCUMENTS,
       JsonObject,
     ][]) {
-      const posted = await request(live, 'POST', '/blue', JSON.stringify(document));
+      // The first document gets a new timeline for its owner; the others share it, as a poster
+      // may do on purpose with a timeline it owns.
+      const sharing = timelineId === undefined ? document : withOwnerTimeline(document, timelineId);
+      const posted = await request(live, 'POST', '/blue', JSON.stringify(sharing));
       expect(posted.status, JSON.stringify(posted.json)).toBe(201);
       const contracts = asObject(posted.json.contracts, 'contracts');
       const initialized = asObject(contracts.initialized, 'initialized marker');
@@ -396,8 +399,8 @@ describe('paydoc serve under SIGKILL', () => {
     store = new SqliteStore(db);
     const account = await store.accountByEmail(EMAIL);
     if (account === undefined) throw new Error('no first account');
-    expect(account.timelineId).toBe(timelineId);
     const timeline = await store.timeline(timelineId);
+    expect(timeline?.ownerId).toBe(account.id);
     const entries = await store.entries(timelineId, 0, 1_000_000);
     const ns = entries.map((entry) => messageN(entry.entry));
 
@@ -500,3 +503,10 @@ describe('paydoc serve under SIGKILL', () => {
     }
   }, 120_000);
 });
+
+/** The document with its `owner` channel bound to a timeline the poster already owns. */
+function withOwnerTimeline(document: JsonObject, timelineId: string): JsonObject {
+  const contracts = asObject(document.contracts, 'contracts');
+  const owner = asObject(contracts.owner, 'owner channel');
+  return { ...document, contracts: { ...contracts, owner: { ...owner, timelineId } } };
+}

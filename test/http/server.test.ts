@@ -12,13 +12,14 @@ type Json = Record<string, unknown>;
 const dir = mkdtempSync(join(tmpdir(), 'paydoc-server-'));
 const db = join(dir, 'paydoc.db');
 const API_KEY = 'pd_test_walkthrough-merchant-key';
+const ADMIN_KEY = 'pd_test_walkthrough-operator-key';
 let server: RunningServer;
 
 const examples = new URL('../../documents/examples/', import.meta.url);
 const example = (name: string): string => readFileSync(new URL(name, examples), 'utf8');
 
 beforeAll(async () => {
-  server = await startServer({ db, port: 0, apiKey: API_KEY, workers: 2 });
+  server = await startServer({ db, port: 0, apiKey: API_KEY, adminKey: ADMIN_KEY, workers: 2 });
 });
 
 afterAll(async () => {
@@ -50,7 +51,7 @@ async function paydoc(...argv: string[]): Promise<{ code: number; out: string; e
   const code = await runCli(
     argv,
     { out: (text) => (out += `${text}\n`), err: (text) => (err += `${text}\n`) },
-    { PAYDOC_DB: db, PAYDOC_URL: server.url, PAYDOC_API_KEY: API_KEY },
+    { PAYDOC_URL: server.url, PAYDOC_API_KEY: API_KEY, PAYDOC_ADMIN_KEY: ADMIN_KEY },
   );
   return { code, out, err };
 }
@@ -72,14 +73,23 @@ describe('the README walkthrough, over a real socket', () => {
     const documentId = String(contracts(document).initialized?.documentId);
     const courierTimeline = String(contracts(document).deliveryTimeline?.timelineId);
 
-    // 2. The courier gets an account key: the account already exists, bound by email.
+    // 2. The courier gets an account key from the operator: the account already exists (made
+    //    when the document named its email), with a new timeline for this one document.
     const courier = await paydoc('accounts', 'create', 'dhl-tracking@example.com', '--json');
     expect(courier.code).toBe(0);
-    const { apiKey, timelineId } = JSON.parse(courier.out) as {
+    const { apiKey, timelineId: home } = JSON.parse(courier.out) as {
       apiKey: string;
       timelineId: string;
     };
-    expect(timelineId).toBe(courierTimeline);
+    expect(home).not.toBe(courierTimeline);
+    //    The courier finds its timeline for the document among its own.
+    const listed = await paydoc('accounts', 'timelines', '--json', '--key', apiKey);
+    expect(listed.code).toBe(0);
+    const timelines = (JSON.parse(listed.out) as { timelines: Json[] }).timelines;
+    const forDocument = timelines.filter((timeline) =>
+      (timeline.documentIds as string[]).includes(documentId),
+    );
+    expect(forDocument.map((timeline) => timeline.id)).toEqual([courierTimeline]);
 
     // 3. The courier reports delivery two days after the order, on its own timeline.
     const event = join(dir, 'delivered.yaml');
@@ -121,10 +131,51 @@ describe('the README walkthrough, over a real socket', () => {
   });
 });
 
+describe('who may speak, over a real socket', () => {
+  it("the shop cannot bind the courier to its own timeline, nor read or write the courier's", async () => {
+    const shopHome = (await http('GET', '/accounts/me')).json.timelineId as string;
+    const forged = example('delivery-guarantee.yaml')
+      .replace('amount: 1000', 'amount: 1000\norderId: socket-forged')
+      .replace(
+        'email: dhl-tracking@example.com',
+        `email: dhl-tracking@example.com\n    timelineId: ${shopHome}`,
+      );
+    const refused = await http('POST', '/blue', { body: forged });
+    expect(refused.status).toBe(400);
+    expect(refused.json.error).toMatchObject({
+      code: 'binding_forbidden',
+      param: '/contracts/deliveryTimeline/timelineId',
+    });
+    expect(String((refused.json.error as Json).message)).toMatch(/^line \d+:\d+: /);
+    const posted = await http('POST', '/blue', {
+      body: example('delivery-guarantee.yaml').replace(
+        'amount: 1000',
+        'amount: 1000\norderId: socket-1',
+      ),
+    });
+    expect(posted.status).toBe(201);
+    const courierTimeline = String(contracts(posted.json).deliveryTimeline?.timelineId);
+    const before = await http(
+      'GET',
+      `/blue/${String(contracts(posted.json).initialized?.documentId)}`,
+    );
+    const write = await http('POST', `/timelines/${courierTimeline}/entries`, {
+      type: 'application/json',
+      body: JSON.stringify({ message: { type: 'Package Delivered', timestamp: 1692275400000 } }),
+    });
+    expect(write.status).toBe(404);
+    const after = await http(
+      'GET',
+      `/blue/${String(contracts(posted.json).initialized?.documentId)}`,
+    );
+    expect(after.json).toEqual(before.json);
+  });
+});
+
 describe('the server', () => {
   it('answers 409 to a concurrent request with the same Idempotency-Key; one effect', async () => {
     const racer = await paydoc('accounts', 'create', 'racer@example.com', '--json');
-    const { apiKey, timelineId } = JSON.parse(racer.out) as { apiKey: string; timelineId: string };
+    const { apiKey } = JSON.parse(racer.out) as { apiKey: string };
     // A step that takes a few ms in a sandbox worker keeps the first request in flight.
     const slow = await http('POST', '/blue', {
       key: apiKey,
@@ -147,6 +198,7 @@ describe('the server', () => {
       ].join('\n'),
     });
     expect(slow.status).toBe(201);
+    const timelineId = String(contracts(slow.json).owner?.timelineId);
     const send = () =>
       http('POST', `/timelines/${timelineId}/entries`, {
         key: apiKey,

@@ -5,6 +5,7 @@ import type { Store } from '../../src/store/store.js';
 import { emptyBatch } from '../../src/store/store-records.js';
 import type {
   AccountRecord,
+  ApiKeyInfo,
   ApiKeyRecord,
   DocumentRecord,
   EntryRecord,
@@ -47,8 +48,31 @@ function account(name: string, overrides: Partial<AccountRecord> = {}): AccountR
   };
 }
 
-function apiKey(hash: string, accountId: string): ApiKeyRecord {
-  return { keyHash: hash, accountId, createdAt: T0 + 1 };
+function apiKey(
+  hash: string,
+  accountId: string,
+  overrides: Partial<ApiKeyRecord> = {},
+): ApiKeyRecord & ApiKeyInfo {
+  return {
+    id: `key_${hash}`,
+    keyHash: hash,
+    accountId,
+    hint: hash.slice(-4),
+    createdAt: T0 + 1,
+    revokedAt: null,
+    ...overrides,
+  } as ApiKeyRecord & ApiKeyInfo;
+}
+
+/** What the store reads back of a key: everything but its hash. */
+function keyInfo(key: ApiKeyRecord & ApiKeyInfo, revokedAt: number | null = null): ApiKeyInfo {
+  return {
+    id: key.id,
+    accountId: key.accountId,
+    hint: key.hint,
+    createdAt: key.createdAt,
+    revokedAt,
+  };
 }
 
 function timeline(id: string, ownerId: string, overrides: Partial<TimelineRecord> = {}) {
@@ -220,9 +244,11 @@ function everyKind() {
     accounts: [alice, bob],
     apiKeys: [
       apiKey('sha_alice_1', alice.id),
-      apiKey('sha_alice_2', alice.id),
-      apiKey('sha_bob', bob.id),
+      apiKey('sha_alice_2', alice.id, { createdAt: T0 + 2 }),
+      apiKey('sha_alice_old', alice.id, { createdAt: T0 }),
+      apiKey('sha_bob', bob.id, { hint: null }),
     ],
+    keyRevocations: [{ id: 'key_sha_alice_old', accountId: alice.id, revokedAt: T0 + 9 }],
     timelines: [aliceTimeline, bobTimeline],
     entries,
     documents: [
@@ -273,6 +299,22 @@ async function expectEveryKind(store: Store, rows: ReturnType<typeof everyKind>)
   expect(await store.accountByKeyHash('sha_alice_1')).toStrictEqual(alice);
   expect(await store.accountByKeyHash('sha_alice_2')).toStrictEqual(alice);
   expect(await store.accountByKeyHash('sha_bob')).toStrictEqual(bob);
+  expect(await store.accountByKeyHash('sha_alice_old')).toBeUndefined();
+  expect(await store.accounts(undefined, 10)).toStrictEqual([alice, bob]);
+  expect(await store.apiKeys(alice.id)).toStrictEqual([
+    keyInfo(apiKey('sha_alice_old', alice.id, { createdAt: T0 }), T0 + 9),
+    keyInfo(apiKey('sha_alice_1', alice.id)),
+    keyInfo(apiKey('sha_alice_2', alice.id, { createdAt: T0 + 2 })),
+  ]);
+  expect(await store.apiKeys(bob.id)).toStrictEqual([
+    keyInfo(apiKey('sha_bob', bob.id, { hint: null })),
+  ]);
+  expect(await store.timelinesOf(alice.id)).toStrictEqual([
+    { ...aliceTimeline, documentIds: [invoice.id, untyped.id] },
+  ]);
+  expect(await store.timelinesOf(bob.id)).toStrictEqual([
+    { ...bobTimeline, documentIds: [untyped.id] },
+  ]);
 
   expect(await store.timeline(aliceTimeline.id)).toStrictEqual(aliceTimeline);
   expect(await store.timeline(bobTimeline.id)).toStrictEqual(bobTimeline);
@@ -391,6 +433,10 @@ export function storeContract(
         expect(await store.accountById('acct_x')).toBeUndefined();
         expect(await store.accountByEmail('x@example.com')).toBeUndefined();
         expect(await store.accountByKeyHash('sha_x')).toBeUndefined();
+        expect(await store.accounts(undefined, 10)).toStrictEqual([]);
+        expect(await store.accounts('acct_a', 10)).toStrictEqual([]);
+        expect(await store.apiKeys('acct_x')).toStrictEqual([]);
+        expect(await store.timelinesOf('acct_x')).toStrictEqual([]);
         expect(await store.timeline('tl_x')).toBeUndefined();
         expect(await store.entries('tl_x', 0, 10)).toStrictEqual([]);
         expect(await store.document('doc_x')).toBeUndefined();
@@ -475,6 +521,222 @@ export function storeContract(
         );
         expect(await store.countAccounts()).toBe(1);
         expect(await store.accountById('acct_other')).toBeUndefined();
+      });
+
+      it('lists accounts by id, as JavaScript sorts strings, a page at a time', async () => {
+        const names = ['m', 'B', 'z', 'a', '9', 'Zed', 'a1'];
+        await store.commit(merge(...names.map((name) => accountRows(name))));
+        const ids = jsSorted(names.map((name) => `acct_${name}`));
+        const listed = async (after: string | undefined, limit: number) =>
+          (await store.accounts(after, limit)).map((record) => record.id);
+        expect(await listed(undefined, 100)).toStrictEqual(ids);
+        expect(await store.accounts(undefined, 1)).toStrictEqual([account('9')]);
+        expect(await listed(undefined, 3)).toStrictEqual(ids.slice(0, 3));
+        expect(await listed(ids[2], 3)).toStrictEqual(ids.slice(3, 6));
+        expect(await listed(ids[5], 3)).toStrictEqual(ids.slice(6));
+        expect(await listed(ids.at(-1), 3)).toStrictEqual([]);
+        // `after` need not be an id that exists.
+        expect(await listed('acct_b', 100)).toStrictEqual(ids.filter((id) => id > 'acct_b'));
+        const walked: string[] = [];
+        for (let after: string | undefined; ;) {
+          const page = await listed(after, 2);
+          if (page.length === 0) break;
+          walked.push(...page);
+          after = page.at(-1);
+        }
+        expect(walked).toStrictEqual(ids);
+      });
+    });
+
+    describe('api keys', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+
+      beforeEach(async () => {
+        await store.commit(merge(accountRows('alice'), accountRows('bob')));
+      });
+
+      it("lists an account's keys oldest first, with id and hint and never the hash", async () => {
+        const later = apiKey('sha_a_later', alice.id, { createdAt: T0 + 50 });
+        const first = apiKey('sha_a_first', alice.id, { createdAt: T0 + 10 });
+        // Same time: by id.
+        const twinB = apiKey('sha_a_twin', alice.id, { id: 'key_b', createdAt: T0 + 20 });
+        const twinA = apiKey('sha_a_twin2', alice.id, { id: 'key_a', createdAt: T0 + 20 });
+        await store.commit(
+          batchOf({ apiKeys: [later, twinB, first, twinA, apiKey('sha_b', bob.id)] }),
+        );
+        const keys = await store.apiKeys(alice.id);
+        expect(keys).toStrictEqual([first, twinA, twinB, later].map((key) => keyInfo(key)));
+        for (const key of keys) expect(Object.keys(key)).not.toContain('keyHash');
+        for (const hash of ['sha_a_later', 'sha_a_first', 'sha_a_twin', 'sha_a_twin2'])
+          expect(JSON.stringify(keys)).not.toContain(`"${hash}"`);
+        expect(await store.apiKeys(bob.id)).toStrictEqual([keyInfo(apiKey('sha_b', bob.id))]);
+        expect(await store.apiKeys('acct_nobody')).toStrictEqual([]);
+      });
+
+      it('gives a key written without an id one of its own, and no hint', async () => {
+        await store.commit(
+          batchOf({ apiKeys: [{ keyHash: 'sha_legacy', accountId: alice.id, createdAt: T0 }] }),
+        );
+        await store.commit(
+          batchOf({ apiKeys: [{ keyHash: 'sha_legacy2', accountId: alice.id, createdAt: T0 }] }),
+        );
+        const keys = await store.apiKeys(alice.id);
+        expect(keys).toHaveLength(2);
+        for (const key of keys) {
+          expect(key.id).toMatch(/^key_[0-9a-f]+$/);
+          expect(key).toMatchObject({ accountId: alice.id, hint: null, revokedAt: null });
+        }
+        expect(keys[0]!.id).not.toBe(keys[1]!.id);
+        expect(await store.accountByKeyHash('sha_legacy')).toStrictEqual(alice);
+      });
+
+      it('a revoked key finds no account; the other keys still do', async () => {
+        const one = apiKey('sha_1', alice.id);
+        const two = apiKey('sha_2', alice.id, { createdAt: T0 + 2 });
+        await store.commit(batchOf({ apiKeys: [one, two] }));
+        await store.commit(
+          batchOf({ keyRevocations: [{ id: one.id, accountId: alice.id, revokedAt: T0 + 30 }] }),
+        );
+        expect(await store.accountByKeyHash('sha_1')).toBeUndefined();
+        expect(await store.accountByKeyHash('sha_2')).toStrictEqual(alice);
+        expect(await store.apiKeys(alice.id)).toStrictEqual([keyInfo(one, T0 + 30), keyInfo(two)]);
+      });
+
+      it('revoking again keeps the first revocation time', async () => {
+        const one = apiKey('sha_1', alice.id);
+        await store.commit(batchOf({ apiKeys: [one] }));
+        await store.commit(
+          batchOf({ keyRevocations: [{ id: one.id, accountId: alice.id, revokedAt: T0 + 30 }] }),
+        );
+        await store.commit(
+          batchOf({ keyRevocations: [{ id: one.id, accountId: alice.id, revokedAt: T0 + 99 }] }),
+        );
+        expect(await store.apiKeys(alice.id)).toStrictEqual([keyInfo(one, T0 + 30)]);
+      });
+
+      it("leaves another account's key and an unknown key alone, and commits the rest", async () => {
+        const bobs = apiKey('sha_bob', bob.id);
+        await store.commit(batchOf({ apiKeys: [bobs] }));
+        await store.commit(
+          merge(accountRows('carol'), {
+            keyRevocations: [
+              { id: bobs.id, accountId: alice.id, revokedAt: T0 + 30 },
+              { id: 'key_unknown', accountId: alice.id, revokedAt: T0 + 30 },
+              { id: 'key_unknown', accountId: bob.id, revokedAt: T0 + 30 },
+            ],
+          }),
+        );
+        expect(await store.accountByKeyHash('sha_bob')).toStrictEqual(bob);
+        expect(await store.apiKeys(bob.id)).toStrictEqual([keyInfo(bobs)]);
+        expect(await store.apiKeys(alice.id)).toStrictEqual([]);
+        expect(await store.accountById('acct_carol')).toStrictEqual(account('carol'));
+      });
+
+      it('a key created and revoked in one batch ends revoked', async () => {
+        const one = apiKey('sha_1', alice.id);
+        await store.commit(
+          batchOf({
+            apiKeys: [one],
+            keyRevocations: [{ id: one.id, accountId: alice.id, revokedAt: T0 + 5 }],
+          }),
+        );
+        expect(await store.accountByKeyHash('sha_1')).toBeUndefined();
+        expect(await store.apiKeys(alice.id)).toStrictEqual([keyInfo(one, T0 + 5)]);
+      });
+
+      it('refuses a key hash or a key id that exists, with the rest of the batch', async () => {
+        await store.commit(batchOf({ apiKeys: [apiKey('sha_1', alice.id)] }));
+        // The same hash again, even revoked first: a revoked key never comes back.
+        await store.commit(
+          batchOf({
+            keyRevocations: [{ id: 'key_sha_1', accountId: alice.id, revokedAt: T0 + 3 }],
+          }),
+        );
+        await expectConflict(
+          store.commit(
+            merge(accountRows('carol'), {
+              apiKeys: [apiKey('sha_1', bob.id, { id: 'key_fresh' })],
+            }),
+          ),
+        );
+        await expectConflict(
+          store.commit(
+            merge(accountRows('carol'), {
+              apiKeys: [apiKey('sha_other', bob.id, { id: 'key_sha_1' })],
+            }),
+          ),
+        );
+        expect(await store.accountById('acct_carol')).toBeUndefined();
+        expect(await store.accountByKeyHash('sha_1')).toBeUndefined();
+        expect(await store.accountByKeyHash('sha_other')).toBeUndefined();
+        expect(await store.apiKeys(bob.id)).toStrictEqual([]);
+      });
+    });
+
+    describe('timelines of an account', () => {
+      const owner = account('owner');
+      const other = account('other');
+
+      beforeEach(async () => {
+        await store.commit(merge(accountRows('owner'), accountRows('other')));
+      });
+
+      it('lists the timelines an account owns by id, each with its documents by id', async () => {
+        await store.commit(
+          batchOf({
+            timelines: [
+              timeline('tl_z_doc', owner.id),
+              timeline('tl_A_doc', owner.id, { headSequence: 0 }),
+              timeline('tl_empty', owner.id),
+              timeline('tl_theirs', other.id),
+            ],
+            documents: ['doc_b', 'doc_a', 'doc_C'].map((id) => ({
+              record: doc(id, owner.id),
+              expectedVersion: 0,
+            })),
+            subscriptions: [
+              { documentId: 'doc_b', timelineId: 'tl_z_doc' },
+              { documentId: 'doc_a', timelineId: 'tl_z_doc' },
+              { documentId: 'doc_C', timelineId: 'tl_A_doc' },
+              { documentId: 'doc_b', timelineId: owner.timelineId },
+              { documentId: 'doc_a', timelineId: 'tl_theirs' },
+            ],
+          }),
+        );
+        expect(await store.timelinesOf(owner.id)).toStrictEqual(
+          [
+            { ...timeline('tl_A_doc', owner.id), documentIds: ['doc_C'] },
+            { ...timeline('tl_empty', owner.id), documentIds: [] },
+            { ...timeline(owner.timelineId, owner.id), documentIds: ['doc_b'] },
+            { ...timeline('tl_z_doc', owner.id), documentIds: ['doc_a', 'doc_b'] },
+          ].sort((a, b) => (a.id < b.id ? -1 : 1)),
+        );
+        expect(await store.timelinesOf(other.id)).toStrictEqual([
+          { ...timeline(other.timelineId, other.id), documentIds: [] },
+          { ...timeline('tl_theirs', other.id), documentIds: ['doc_a'] },
+        ]);
+        expect(await store.timelinesOf('acct_nobody')).toStrictEqual([]);
+      });
+
+      it('follows head moves and later subscriptions', async () => {
+        const tl = owner.timelineId;
+        await store.commit(
+          batchOf({
+            documents: [{ record: doc('doc_1', owner.id), expectedVersion: 0 }],
+            entries: [entry(tl, 1)],
+            timelineHeads: [
+              { id: tl, headSequence: 1, headBlueId: `${tl}_e1`, expectedSequence: 0 },
+            ],
+          }),
+        );
+        await store.commit(batchOf({ subscriptions: [{ documentId: 'doc_1', timelineId: tl }] }));
+        expect(await store.timelinesOf(owner.id)).toStrictEqual([
+          {
+            ...timeline(tl, owner.id, { headSequence: 1, headBlueId: `${tl}_e1` }),
+            documentIds: ['doc_1'],
+          },
+        ]);
       });
     });
 
@@ -863,6 +1125,7 @@ export function storeContract(
       beforeEach(async () => {
         await store.commit(
           merge(accountRows('alice'), accountRows('bob'), {
+            apiKeys: [apiKey('sha_alice', alice.id)],
             entries: [entry(aliceTl, 1), entry(aliceTl, 2)],
             documents: [
               { record: base1, expectedVersion: 0 },
@@ -887,6 +1150,7 @@ export function storeContract(
       function bystanders(): WriteBatch {
         return merge(accountRows('carol'), {
           apiKeys: [apiKey('sha_carol', carol.id)],
+          keyRevocations: [{ id: 'key_sha_alice', accountId: alice.id, revokedAt: T0 + 50 }],
           timelineHeads: [
             { id: bobTl, headSequence: 1, headBlueId: `${bobTl}_e1`, expectedSequence: 0 },
           ],
@@ -909,6 +1173,10 @@ export function storeContract(
         expect(await store.accountById(carol.id)).toBeUndefined();
         expect(await store.accountByEmail(carol.email)).toBeUndefined();
         expect(await store.accountByKeyHash('sha_carol')).toBeUndefined();
+        expect(await store.accountByKeyHash('sha_alice')).toStrictEqual(alice);
+        expect(await store.apiKeys(alice.id)).toStrictEqual([
+          keyInfo(apiKey('sha_alice', alice.id)),
+        ]);
         expect(await store.timeline(carol.timelineId)).toBeUndefined();
         expect(await store.timeline(bobTl)).toStrictEqual(timeline(bobTl, bob.id));
         expect(await store.entries(bobTl, 0, 10)).toStrictEqual([]);
@@ -942,6 +1210,7 @@ export function storeContract(
         expect(await store.document('doc_2')).toStrictEqual(doc('doc_2', bob.id));
         expect(await store.entries(bobTl, 0, 10)).toStrictEqual([entry(bobTl, 1)]);
         expect(await store.isParticipant('doc_1', carol.id)).toBe(true);
+        expect(await store.accountByKeyHash('sha_alice')).toBeUndefined();
       });
 
       it('a stale document version refuses the whole batch', async () => {

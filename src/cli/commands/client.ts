@@ -66,6 +66,44 @@ function readOrSay(file: string, io: CliIo): string | undefined {
   return undefined;
 }
 
+/** The server's base URL: `--url`, else PAYDOC_URL, else the default of `paydoc serve`. */
+export function serverUrl(options: { url?: string }, env: NodeJS.ProcessEnv): string {
+  return options.url ?? env.PAYDOC_URL ?? 'http://127.0.0.1:3000';
+}
+
+/** One HTTP call of a CLI command to the server. */
+export interface ServerCall {
+  method: 'GET' | 'POST' | 'DELETE';
+  path: string;
+  key: string;
+  accept: string;
+  body?: { text: string; contentType: string };
+  idempotencyKey?: string | undefined;
+}
+
+/** The server's answer, or why it could not be reached. */
+export type ServerAnswer =
+  { ok: true; status: number; text: string } | { ok: false; message: string };
+
+/** Calls the server with the key as a Bearer token. */
+export async function callServer(base: string, call: ServerCall): Promise<ServerAnswer> {
+  try {
+    const response = await fetch(new URL(call.path, base), {
+      method: call.method,
+      headers: {
+        authorization: `Bearer ${call.key}`,
+        accept: call.accept,
+        ...(call.body === undefined ? {} : { 'content-type': call.body.contentType }),
+        ...(call.idempotencyKey === undefined ? {} : { 'idempotency-key': call.idempotencyKey }),
+      },
+      ...(call.body === undefined ? {} : { body: call.body.text }),
+    });
+    return { ok: true, status: response.status, text: await response.text() };
+  } catch (error) {
+    return { ok: false, message: `cannot reach ${base}: ${(error as Error).message}` };
+  }
+}
+
 async function request(
   path: string,
   body: string,
@@ -74,32 +112,26 @@ async function request(
   env: NodeJS.ProcessEnv,
   io: CliIo,
 ): Promise<ExitCode> {
-  const base = options.url ?? env.PAYDOC_URL ?? 'http://127.0.0.1:3000';
+  const base = serverUrl(options, env);
   const key = options.key ?? env.PAYDOC_API_KEY;
   if (key === undefined || key === '') {
     io.err('an API key is needed: --key <key> or PAYDOC_API_KEY');
     return 2;
   }
-  let response: Response;
-  try {
-    response = await fetch(new URL(path, base), {
-      method: 'POST',
-      headers: {
-        authorization: `Bearer ${key}`,
-        'content-type': contentType,
-        accept: options.json ? 'application/json' : 'application/yaml',
-        ...(options.idempotencyKey === undefined
-          ? {}
-          : { 'idempotency-key': options.idempotencyKey }),
-      },
-      body,
-    });
-  } catch (error) {
-    io.err(`cannot reach ${base}: ${(error as Error).message}`);
+  const answer = await callServer(base, {
+    method: 'POST',
+    path,
+    key,
+    accept: options.json ? 'application/json' : 'application/yaml',
+    body: { text: body, contentType },
+    idempotencyKey: options.idempotencyKey,
+  });
+  if (!answer.ok) {
+    io.err(answer.message);
     return 2;
   }
-  const text = await response.text();
-  if (response.ok) io.out(text);
-  else io.err(`HTTP ${response.status}\n${text}`);
-  return response.ok ? 0 : 1;
+  const ok = answer.status >= 200 && answer.status < 300;
+  if (ok) io.out(answer.text);
+  else io.err(`HTTP ${answer.status}\n${answer.text}`);
+  return ok ? 0 : 1;
 }

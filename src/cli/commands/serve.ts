@@ -10,6 +10,7 @@ export interface ServeOptions {
 /**
  * `paydoc serve`: the HTTP service on SQLite until SIGINT/SIGTERM. Flags win over PORT,
  * PAYDOC_DB and HOST; the defaults (3000, ./paydoc.db, 127.0.0.1) make `npm start` just work.
+ * PAYDOC_ADMIN_KEY and PAYDOC_API_KEY choose the operator's and the first merchant's keys.
  */
 export async function serveCommand(
   options: ServeOptions,
@@ -29,9 +30,16 @@ export async function serveCommand(
     port,
     host: options.host ?? env.HOST ?? '127.0.0.1',
     ...(env.PAYDOC_API_KEY ? { apiKey: env.PAYDOC_API_KEY } : {}),
+    ...(env.PAYDOC_ADMIN_KEY ? { adminKey: env.PAYDOC_ADMIN_KEY } : {}),
     logger: { level: env.LOG_LEVEL ?? 'warn' },
   });
   io.out(`paydoc listening on ${server.url} (database ${db}; docs at ${server.url}/docs)`);
+  if (server.operatorKey !== undefined)
+    io.out(
+      env.PAYDOC_ADMIN_KEY
+        ? 'the operator uses the key in PAYDOC_ADMIN_KEY'
+        : `created the operator account; its key (shown once; it creates and lists accounts): ${server.operatorKey.apiKey}`,
+    );
   if (server.firstKey !== undefined)
     io.out(
       env.PAYDOC_API_KEY

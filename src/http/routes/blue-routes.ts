@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { JsonObject } from '../../model/json.js';
 import { checkDocument } from '../../validation/check-document.js';
-import type { CreateOutcome } from '../../engine/document-engine.js';
-import { problemsError } from '../error-envelope.js';
+import type { ServiceError } from '../../engine/outcome.js';
+import type { SourceMap } from '../../model/load-yaml.js';
+import { locate } from '../../model/node.js';
+import { errorReply, problemsError } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
 import {
   accountOf,
   BAD_IDEMPOTENCY_KEY,
   claimOf,
   readableDocument,
-  responder,
   send,
   sendError,
 } from '../http-context.js';
@@ -40,10 +41,10 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
       const answer = await context.engine.createDocument(
         account.id,
         checked.document,
-        responder<CreateOutcome>(
-          (value) => (value.created ? 201 : 200),
-          (value) => value.document.state,
-        ),
+        (outcome) =>
+          outcome.ok
+            ? { statusCode: outcome.value.created ? 201 : 200, body: outcome.value.document.state }
+            : errorReply(located(outcome.error, checked.document, checked.positions)),
         claim,
       );
       return send(request, reply, answer);
@@ -109,4 +110,12 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
       });
     },
   );
+}
+
+/** A refusal naming a field of the posted document leads with that field's line:col. */
+function located(error: ServiceError, document: JsonObject, positions: SourceMap): ServiceError {
+  if (error.param === undefined || !error.param.startsWith('/')) return error;
+  const position = locate(document, error.param, positions);
+  if (position === undefined) return error;
+  return { ...error, message: `line ${position.line}:${position.col}: ${error.message}` };
 }

@@ -74,16 +74,15 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
       if (!limit.ok) return sendError(request, reply, limit.error);
       const store = context.engine.store;
       const timeline = await store.timeline(request.params.id);
-      if (timeline === undefined)
+      // A timeline this key may not read answers exactly like one that does not exist.
+      if (
+        timeline === undefined ||
+        !(await mayRead(context, timeline.ownerId, timeline.id, account.id))
+      )
         return sendError(request, reply, {
           code: 'not_found',
           message: `no timeline ${request.params.id}`,
           param: 'id',
-        });
-      if (!(await mayRead(context, timeline.ownerId, timeline.id, account.id)))
-        return sendError(request, reply, {
-          code: 'forbidden',
-          message: `timeline ${timeline.id} is neither yours nor bound to a document you take part in`,
         });
       const entries = await store.entries(timeline.id, after.value, limit.value);
       return send(request, reply, {
@@ -147,6 +146,9 @@ function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
           param: '/message/type',
         },
       };
+    // Who may say it comes before what it says: a forged answer is refused as such.
+    const reserved = context.engine.reservedMessage(message);
+    if (reserved !== undefined) return { error: reserved };
     const problems = context.validator.validateAs(message, typeId);
     if (problems.length > 0)
       return {

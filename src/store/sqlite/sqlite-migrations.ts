@@ -91,4 +91,27 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT;
     `,
   },
+  {
+    // Keys get an id (to be listed and revoked by), a hint and a revocation time. The table is
+    // rebuilt (SQLite cannot add a NOT NULL column without a default); keys made before keep
+    // working, with an id of their own and no hint (only their hash was ever stored).
+    version: 2,
+    sql: `
+      CREATE TABLE api_keys_v2 (
+        id TEXT PRIMARY KEY,
+        key_hash TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        hint TEXT,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      INSERT INTO api_keys_v2 (id, key_hash, account_id, hint, created_at, revoked_at)
+        SELECT 'key_' || lower(hex(randomblob(10))), key_hash, account_id, NULL, created_at, NULL
+        FROM api_keys;
+      DROP TABLE api_keys;
+      ALTER TABLE api_keys_v2 RENAME TO api_keys;
+      CREATE INDEX api_keys_account ON api_keys(account_id, created_at);
+      CREATE INDEX timelines_owner ON timelines(owner_id);
+    `,
+  },
 ];

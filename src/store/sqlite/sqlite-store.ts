@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { PaydocError } from '../../errors/paydoc-error.js';
@@ -5,10 +6,12 @@ import type { JsonObject, JsonValue } from '../../model/json.js';
 import type { Store } from '../store.js';
 import type {
   AccountRecord,
+  ApiKeyInfo,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
   OutboxRecord,
+  OwnedTimeline,
   ResultRecord,
   TimelineRecord,
   WriteBatch,
@@ -32,7 +35,7 @@ export class SqliteStore implements Store {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
-    // Another process (`paydoc accounts create`) may write while the server runs.
+    // Another process (a second store on the file, a backup tool) may hold a lock briefly.
     this.db.pragma('busy_timeout = 5000');
   }
 
@@ -76,7 +79,7 @@ export class SqliteStore implements Store {
     return Promise.resolve(
       accountOf(
         this.get(
-          'SELECT accounts.* FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id WHERE key_hash = ?',
+          'SELECT accounts.* FROM api_keys JOIN accounts ON accounts.id = api_keys.account_id WHERE key_hash = ? AND revoked_at IS NULL',
           keyHash,
         ),
       ),
@@ -87,19 +90,44 @@ export class SqliteStore implements Store {
     return Promise.resolve(Number(this.get('SELECT count(*) AS n FROM accounts')?.n ?? 0));
   }
 
+  accounts(after: string | undefined, limit: number): Promise<AccountRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit).map(
+        (row) => accountOf(row) as AccountRecord,
+      ),
+    );
+  }
+
+  apiKeys(accountId: string): Promise<ApiKeyInfo[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT id, account_id, hint, created_at, revoked_at FROM api_keys WHERE account_id = ? ORDER BY created_at, id',
+        accountId,
+      ).map((row) => ({
+        id: String(row.id),
+        accountId: String(row.account_id),
+        hint: row.hint === null ? null : String(row.hint),
+        createdAt: Number(row.created_at),
+        revokedAt: row.revoked_at === null ? null : Number(row.revoked_at),
+      })),
+    );
+  }
+
+  timelinesOf(accountId: string): Promise<OwnedTimeline[]> {
+    const owned = new Map<string, OwnedTimeline>();
+    for (const row of this.all('SELECT * FROM timelines WHERE owner_id = ? ORDER BY id', accountId))
+      owned.set(String(row.id), { ...timelineOf(row), documentIds: [] });
+    for (const row of this.all(
+      'SELECT subscriptions.timeline_id, subscriptions.document_id FROM subscriptions JOIN timelines ON timelines.id = subscriptions.timeline_id WHERE timelines.owner_id = ? ORDER BY subscriptions.timeline_id, subscriptions.document_id',
+      accountId,
+    ))
+      owned.get(String(row.timeline_id))?.documentIds.push(String(row.document_id));
+    return Promise.resolve([...owned.values()]);
+  }
+
   timeline(id: string): Promise<TimelineRecord | undefined> {
     const row = this.get('SELECT * FROM timelines WHERE id = ?', id);
-    return Promise.resolve(
-      row === undefined
-        ? undefined
-        : {
-            id: String(row.id),
-            ownerId: String(row.owner_id),
-            headSequence: Number(row.head_sequence),
-            headBlueId: row.head_blue_id === null ? null : String(row.head_blue_id),
-            createdAt: Number(row.created_at),
-          },
-    );
+    return Promise.resolve(row === undefined ? undefined : timelineOf(row));
   }
 
   entries(timelineId: string, after: number, limit: number): Promise<EntryRecord[]> {
@@ -253,10 +281,20 @@ export class SqliteStore implements Store {
       );
     for (const key of batch.apiKeys)
       this.run(
-        'INSERT INTO api_keys (key_hash, account_id, created_at) VALUES (?, ?, ?)',
+        'INSERT INTO api_keys (id, key_hash, account_id, hint, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)',
+        key.id ?? `key_${randomBytes(10).toString('hex')}`,
         key.keyHash,
         key.accountId,
+        key.hint ?? null,
         key.createdAt,
+      );
+    // Only the account's own key, and only once: a revoked key keeps its first revocation time.
+    for (const revocation of batch.keyRevocations)
+      this.run(
+        'UPDATE api_keys SET revoked_at = ? WHERE id = ? AND account_id = ? AND revoked_at IS NULL',
+        revocation.revokedAt,
+        revocation.id,
+        revocation.accountId,
       );
     for (const head of batch.timelineHeads) {
       const changed = this.run(
@@ -389,6 +427,16 @@ function accountOf(row: Row | undefined): AccountRecord | undefined {
     id: String(row.id),
     email: String(row.email),
     timelineId: String(row.timeline_id),
+    createdAt: Number(row.created_at),
+  };
+}
+
+function timelineOf(row: Row): TimelineRecord {
+  return {
+    id: String(row.id),
+    ownerId: String(row.owner_id),
+    headSequence: Number(row.head_sequence),
+    headBlueId: row.head_blue_id === null ? null : String(row.head_blue_id),
     createdAt: Number(row.created_at),
   };
 }

@@ -17,6 +17,8 @@ export interface ServerProcessOptions {
   db: string;
   /** PAYDOC_API_KEY: the first account's key. */
   apiKey: string;
+  /** PAYDOC_ADMIN_KEY: the operator's key (for `paydoc accounts …` against this server). */
+  adminKey?: string;
   /** Give up (and kill the process group) when it is not listening after this long. */
   startupTimeoutMs?: number;
 }
@@ -73,7 +75,12 @@ export class ServerProcess {
       ],
       {
         cwd: PROJECT_ROOT,
-        env: { ...process.env, PAYDOC_API_KEY: options.apiKey, LOG_LEVEL: 'warn' },
+        env: {
+          ...process.env,
+          PAYDOC_API_KEY: options.apiKey,
+          ...(options.adminKey === undefined ? {} : { PAYDOC_ADMIN_KEY: options.adminKey }),
+          LOG_LEVEL: 'warn',
+        },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],
       },

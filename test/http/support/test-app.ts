@@ -1,6 +1,12 @@
 import type { FastifyInstance } from 'fastify';
+import type { AccountCreated, NewAccount } from '../../../src/engine/accounts.js';
+import {
+  createAccount,
+  ensureOperator,
+  newApiKey,
+  OPERATOR_ACCOUNT,
+} from '../../../src/engine/accounts.js';
 import { DocumentEngine } from '../../../src/engine/document-engine.js';
-import type { NewAccount } from '../../../src/engine/document-engine.js';
 import { buildApp } from '../../../src/http/app.js';
 import { IsolateHost } from '../../../src/sandbox/isolate-host.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
@@ -11,8 +17,10 @@ export interface TestApp {
   app: FastifyInstance;
   engine: DocumentEngine;
   store: SqliteStore;
-  /** Creates an account (or a new key for an existing one). */
+  /** Creates an account (or a new key for an existing one), as the operator would. */
   account(email: string): Promise<NewAccount>;
+  /** The operator's key (made when the app was built). */
+  operatorKey: string;
   close(): Promise<void>;
 }
 
@@ -34,6 +42,14 @@ export async function testApp(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
   });
   await engine.start();
+  const operatorKey = newApiKey();
+  await engine.write({
+    work: (set, at) => ensureOperator(set, store, at, operatorKey),
+    respond: (outcome) => {
+      if (!outcome.ok) throw new Error(outcome.error.message);
+      return { statusCode: 200, body: null };
+    },
+  });
   const app = await buildApp({
     engine,
     registry,
@@ -44,14 +60,15 @@ export async function testApp(
     app,
     engine,
     store,
+    operatorKey,
     account: async (email) => {
-      let created: NewAccount | undefined;
-      await engine.createAccount(email, (outcome) => {
-        if (outcome.ok) created = outcome.value;
-        return { statusCode: 201, body: null };
+      let made: AccountCreated | undefined;
+      const { apiKey } = await createAccount(engine, OPERATOR_ACCOUNT.id, email, (outcome) => {
+        if (outcome.ok) made = outcome.value;
+        return { statusCode: outcome.ok ? 201 : 400, body: null };
       });
-      if (created === undefined) throw new Error(`no account for ${email}`);
-      return created;
+      if (made === undefined || apiKey === undefined) throw new Error(`no account for ${email}`);
+      return { ...made, apiKey };
     },
     close: async () => {
       await app.close();

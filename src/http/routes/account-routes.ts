@@ -1,0 +1,392 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { AccountCreated, KeyCreated, KeyReply } from '../../engine/accounts.js';
+import {
+  createAccount,
+  createApiKey,
+  isOperator,
+  listAccounts,
+  listApiKeys,
+  ownedTimelines,
+  revokeApiKey,
+} from '../../engine/accounts.js';
+import type { IdempotencyClaim } from '../../engine/commit-queue.js';
+import type { Reply, ServiceError } from '../../engine/outcome.js';
+import type { JsonObject } from '../../model/json.js';
+import { isJsonObject } from '../../model/json.js';
+import type { AccountRecord, ApiKeyInfo } from '../../store/store-records.js';
+import type { HttpContext } from '../http-context.js';
+import {
+  accountOf,
+  BAD_IDEMPOTENCY_KEY,
+  claimOf,
+  responder,
+  send,
+  sendError,
+} from '../http-context.js';
+import { ERROR_SCHEMA, ID_PARAMS } from '../openapi-schemas.js';
+import { integerParam, readBody } from '../request-body.js';
+
+const MILLIS = { type: 'integer', description: 'ms since the Unix epoch' } as const;
+
+const ACCOUNT = {
+  type: 'object',
+  required: ['id', 'email', 'timelineId', 'createdAt'],
+  properties: {
+    id: { type: 'string', description: 'acct_…' },
+    email: { type: 'string' },
+    timelineId: { type: 'string', description: "The account's own timeline (tl_…)" },
+    createdAt: MILLIS,
+  },
+} as const;
+
+const KEY = {
+  type: 'object',
+  required: ['id', 'hint', 'createdAt', 'revokedAt'],
+  properties: {
+    id: { type: 'string', description: 'key_…: names the key to revoke it' },
+    hint: {
+      type: 'string',
+      nullable: true,
+      description: "The key's last four characters (null for keys made before hints)",
+    },
+    createdAt: MILLIS,
+    revokedAt: { ...MILLIS, nullable: true, description: 'When it was revoked, else null' },
+  },
+} as const;
+
+const SECRET = {
+  type: 'string',
+  nullable: true,
+  description:
+    'The API key, shown this once (only its hash is stored); null when an Idempotency-Key replays the answer',
+} as const;
+
+const ACCOUNT_WITH_KEY = {
+  type: 'object',
+  required: ['account', 'apiKey', 'key'],
+  properties: { account: ACCOUNT, apiKey: SECRET, key: KEY },
+} as const;
+
+const NEW_KEY = {
+  type: 'object',
+  required: ['apiKey', 'key'],
+  properties: { apiKey: SECRET, key: KEY },
+} as const;
+
+const OPERATOR_ONLY: ServiceError = {
+  code: 'operator_only',
+  message: 'only the operator key may do this (create and list accounts)',
+};
+
+/**
+ * Accounts and keys (DESIGN §8): the operator's key creates and lists accounts; every account
+ * reads itself and its timelines, and creates, lists and revokes its own keys.
+ */
+export function accountRoutes(app: FastifyInstance, context: HttpContext): void {
+  app.post(
+    '/accounts',
+    {
+      schema: {
+        summary: 'Create an account (operator key only)',
+        description:
+          'Creates an account with its own timeline for `email` and a key for it: 201. An email that has an account already gets one more key for it: 200. The key is in `apiKey`, shown this once.',
+        tags: ['accounts'],
+        body: {
+          type: 'object',
+          required: ['email'],
+          additionalProperties: false,
+          properties: { email: { type: 'string', format: 'email' } },
+        },
+        response: { 201: ACCOUNT_WITH_KEY, 200: ACCOUNT_WITH_KEY, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      if (!isOperator(account.id)) return sendError(request, reply, OPERATOR_ONLY);
+      const write = writeParts(request, reply, account, ['email']);
+      if (write === undefined) return reply;
+      const answer = await createAccount(
+        context.engine,
+        account.id,
+        write.body.email,
+        responder<AccountCreated>(
+          (value) => (value.created ? 201 : 200),
+          (value) => ({
+            account: accountView(value.account),
+            apiKey: null,
+            key: keyView(value.key),
+          }),
+        ),
+        { idempotency: write.claim },
+      );
+      return send(request, reply, withSecret(answer));
+    },
+  );
+
+  app.get<{ Querystring: { after?: string; limit?: string } }>(
+    '/accounts',
+    {
+      schema: {
+        summary: 'List accounts (operator key only)',
+        description:
+          'Every account, ordered by id, a page at a time: pass the answer’s `next` as `after` for the next page (`next` is null on the last).',
+        tags: ['accounts'],
+        querystring: {
+          type: 'object',
+          properties: {
+            after: { type: 'string', description: 'An account id: list those after it' },
+            limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
+          },
+        },
+        response: {
+          200: {
+            type: 'object',
+            required: ['accounts', 'next'],
+            properties: {
+              accounts: { type: 'array', items: ACCOUNT },
+              next: { type: 'string', nullable: true },
+            },
+          },
+          '4xx': ERROR_SCHEMA,
+        },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      if (!isOperator(account.id)) return sendError(request, reply, OPERATOR_ONLY);
+      const limit = integerParam(request.query.limit, 'limit', 100, 1000);
+      if (!limit.ok) return sendError(request, reply, limit.error);
+      if (limit.value < 1)
+        return sendError(request, reply, {
+          code: 'invalid_request',
+          message: 'limit must be an integer from 1 to 1000',
+          param: 'limit',
+        });
+      const after = request.query.after;
+      if (after !== undefined && (typeof after !== 'string' || after.length > 255))
+        return sendError(request, reply, {
+          code: 'invalid_request',
+          message: 'after must be an account id',
+          param: 'after',
+        });
+      const listed = await listAccounts(
+        context.engine.store,
+        account.id,
+        after === '' ? undefined : after,
+        limit.value,
+      );
+      if (!listed.ok) return sendError(request, reply, listed.error);
+      return send(request, reply, {
+        statusCode: 200,
+        body: { accounts: listed.value.accounts.map(accountView), next: listed.value.next },
+      });
+    },
+  );
+
+  app.get(
+    '/accounts/me',
+    {
+      schema: {
+        summary: "The key's own account",
+        tags: ['accounts'],
+        response: { 200: ACCOUNT, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      return send(request, reply, { statusCode: 200, body: accountView(account) });
+    },
+  );
+
+  app.get(
+    '/accounts/me/timelines',
+    {
+      schema: {
+        summary: 'The timelines the account owns',
+        description:
+          'Every timeline the account owns (its own, and those bound to it in documents), ordered by id, each with the ids of the documents listening to it.',
+        tags: ['accounts'],
+        response: {
+          200: {
+            type: 'object',
+            required: ['timelines'],
+            properties: {
+              timelines: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  required: ['id', 'headSequence', 'headBlueId', 'createdAt', 'documentIds'],
+                  properties: {
+                    id: { type: 'string' },
+                    headSequence: { type: 'integer', description: '0 while empty' },
+                    headBlueId: { type: 'string', nullable: true },
+                    createdAt: MILLIS,
+                    documentIds: { type: 'array', items: { type: 'string' } },
+                  },
+                },
+              },
+            },
+          },
+          '4xx': ERROR_SCHEMA,
+        },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const timelines = await ownedTimelines(context.engine.store, account.id);
+      return send(request, reply, {
+        statusCode: 200,
+        body: {
+          timelines: timelines.map((timeline) => ({
+            id: timeline.id,
+            headSequence: timeline.headSequence,
+            headBlueId: timeline.headBlueId,
+            createdAt: timeline.createdAt,
+            documentIds: timeline.documentIds,
+          })),
+        },
+      });
+    },
+  );
+
+  app.post(
+    '/accounts/me/keys',
+    {
+      schema: {
+        summary: 'Create a key for the account',
+        description:
+          'A new API key for the account of the key calling: 201, the key in `apiKey`, shown this once (only its hash is stored). No body (or `{}`).',
+        tags: ['accounts'],
+        response: { 201: NEW_KEY, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const write = writeParts(request, reply, account, []);
+      if (write === undefined) return reply;
+      const answer = await createApiKey(
+        context.engine,
+        account.id,
+        responder<KeyCreated>(
+          () => 201,
+          (value) => ({ apiKey: null, key: keyView(value.key) }),
+        ),
+        write.claim,
+      );
+      return send(request, reply, withSecret(answer));
+    },
+  );
+
+  app.get(
+    '/accounts/me/keys',
+    {
+      schema: {
+        summary: "The account's keys",
+        description:
+          'Every key of the account, revoked ones included, oldest first: id, hint, createdAt, revokedAt. Never the key.',
+        tags: ['accounts'],
+        response: {
+          200: {
+            type: 'object',
+            required: ['keys'],
+            properties: { keys: { type: 'array', items: KEY } },
+          },
+          '4xx': ERROR_SCHEMA,
+        },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const keys = await listApiKeys(context.engine.store, account.id);
+      return send(request, reply, { statusCode: 200, body: { keys: keys.map(keyView) } });
+    },
+  );
+
+  app.delete<{ Params: { id: string } }>(
+    '/accounts/me/keys/:id',
+    {
+      schema: {
+        summary: 'Revoke a key of the account',
+        description:
+          'The key never authenticates again, from the next request on (the key calling may revoke itself). 404 for a key id that is not one of this account’s. Revoking a revoked key answers it unchanged.',
+        tags: ['accounts'],
+        params: ID_PARAMS,
+        response: { 200: KEY, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const answer = await revokeApiKey(
+        context.engine,
+        account.id,
+        request.params.id,
+        responder<ApiKeyInfo>(() => 200, keyView),
+      );
+      // Durable now: no remembered key of the account may outlive the revocation.
+      if (answer.statusCode === 200) context.auth.forgetAccount(account.id);
+      return send(request, reply, answer);
+    },
+  );
+}
+
+function accountView(account: AccountRecord): JsonObject {
+  return {
+    id: account.id,
+    email: account.email,
+    timelineId: account.timelineId,
+    createdAt: account.createdAt,
+  };
+}
+
+function keyView(key: ApiKeyInfo): JsonObject {
+  return { id: key.id, hint: key.hint, createdAt: key.createdAt, revokedAt: key.revokedAt };
+}
+
+/** The reply with the key made by this call in `apiKey` (a replay keeps its stored null). */
+function withSecret(answer: KeyReply): Reply {
+  const { reply, apiKey } = answer;
+  if (apiKey === undefined || !isJsonObject(reply.body)) return reply;
+  return { statusCode: reply.statusCode, body: { ...reply.body, apiKey } };
+}
+
+/**
+ * A write's Idempotency-Key claim and its body (a map with only `fields`), or undefined once
+ * the 400 was sent.
+ */
+function writeParts(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: AccountRecord,
+  fields: readonly string[],
+): { claim: IdempotencyClaim | undefined; body: JsonObject } | undefined {
+  const claim = claimOf(request, account);
+  if (claim === false) {
+    sendError(request, reply, BAD_IDEMPOTENCY_KEY);
+    return undefined;
+  }
+  const body = readBody(request.body);
+  if (!body.ok) {
+    sendError(request, reply, body.error);
+    return undefined;
+  }
+  const unknown = Object.keys(body.value).find((key) => !fields.includes(key));
+  if (unknown !== undefined) {
+    sendError(request, reply, {
+      code: 'invalid_request',
+      message:
+        fields.length === 0
+          ? `unknown field ${unknown}: this request takes no fields`
+          : `unknown field ${unknown}: this request takes ${fields.join(', ')}`,
+      param: `/${unknown}`,
+    });
+    return undefined;
+  }
+  return { claim, body: body.value };
+}
