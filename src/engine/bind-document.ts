@@ -5,6 +5,7 @@ import type { TimelineContract } from '../processor/bind-participants.js';
 import { timelineContracts, withTimelines } from '../processor/bind-participants.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { AccountRecord } from '../store/store-records.js';
+import { emailProblem } from './accounts.js';
 import type { Outcome } from './outcome.js';
 import { failure } from './outcome.js';
 import type { WorkingSet } from './working-set.js';
@@ -114,14 +115,16 @@ async function participantOf(
   at: number,
 ): Promise<Outcome<string>> {
   if (contract.email !== undefined) {
-    const account =
-      (await set.accountByEmail(contract.email)) ?? context.addAccount(set, contract.email, at);
-    if (context.internalAccounts.has(account.id))
+    const problem = emailProblem(contract.email);
+    if (problem !== undefined)
       return failure(
         'binding_forbidden',
-        `contract ${contract.key} names ${contract.email}, an account of the server's own that takes part in no document`,
+        `contract ${contract.key} names no participant the server can bind: ${problem}`,
         `${pointerOf(contract.key)}/email`,
       );
+    // The server's own accounts are all @paydoc.internal, which emailProblem refuses.
+    const account =
+      (await set.accountByEmail(contract.email)) ?? context.addAccount(set, contract.email, at);
     return { ok: true, value: account.id };
   }
   if (contract.account !== undefined) {

@@ -148,11 +148,11 @@ export class WorkingSet {
         ? await this.parent.apiKeys(accountId)
         : await this.store.apiKeys(accountId);
     const created: ApiKeyInfo[] = this.rows.apiKeys
-      .filter((key) => key.accountId === accountId && key.id !== undefined)
+      .filter((key) => key.accountId === accountId)
       .map((key) => ({
-        id: key.id as string,
+        id: key.id,
         accountId,
-        hint: key.hint ?? null,
+        hint: key.hint,
         createdAt: key.createdAt,
         revokedAt: null,
       }));

@@ -89,6 +89,19 @@ export async function writeRequest(
 > {
   const account = await accountOf(context, request, reply);
   if (account === undefined) return undefined;
+  const parts = writeParts(request, reply, account);
+  return parts === undefined ? undefined : { account, ...parts };
+}
+
+/**
+ * A write's Idempotency-Key claim (else 400 sent) and its body read as YAML/JSON (else 400
+ * with line:col sent), for a request whose account is known.
+ */
+export function writeParts(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  account: AccountRecord,
+): { claim: IdempotencyClaim | undefined; body: JsonObject } | undefined {
   const claim = claimOf(request, account);
   if (claim === false) {
     sendError(request, reply, BAD_IDEMPOTENCY_KEY);
@@ -99,7 +112,7 @@ export async function writeRequest(
     sendError(request, reply, body.error);
     return undefined;
   }
-  return { account, claim, body: body.value };
+  return { claim, body: body.value };
 }
 
 /** The document if the account may read it, else undefined with a 404 sent. */

@@ -47,7 +47,9 @@ export function timelineContracts(
     const account = textOf(node.account);
     const timelineId = textOf(node.timelineId);
     const owner = key.endsWith('Timeline') ? key.slice(0, -'Timeline'.length) : undefined;
+    // A processor channel never shares a participant's timeline.
     const shares =
+      !reserved.has(key) &&
       owner !== undefined &&
       timelines.has(owner) &&
       email === undefined &&

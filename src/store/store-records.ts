@@ -16,11 +16,11 @@ export interface AccountRecord {
  */
 export interface ApiKeyRecord {
   /** `key_<hex>`: how the key is named when it is listed or revoked. */
-  id?: string;
+  id: string;
   keyHash: string;
   accountId: string;
   /** A few characters of the key (its last four) to tell keys apart; null when unknown. */
-  hint?: string | null;
+  hint: string | null;
   createdAt: number;
 }
 

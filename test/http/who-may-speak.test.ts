@@ -446,3 +446,31 @@ describe('what may not be seen reads like what does not exist', () => {
     expect((await t.store.timeline(alice.homeTimeline))?.headSequence).toBe(0);
   });
 });
+
+describe('the BTC key escrow, with the new bindings', () => {
+  const escrow = readFileSync(
+    new URL('../../documents/scenarios/btc-key-valid/document.yaml', import.meta.url),
+    'utf8',
+  );
+  const provide = {
+    type: 'Provide BTC Key',
+    privateKey: 'KwDiBf89QgGbjEhKnhXJuH7LrciVrZi3qYjgd9M7rFU73sVHnoWn',
+  };
+
+  it("only the merchant's own timeline for the payment releases it; the customer's key does nothing", async () => {
+    const merchant = await party('merchant@example.com');
+    const customer = await party('customer@example.com');
+    const posted = await postDocument(escrow, merchant);
+    expect(posted.statusCode).toBe(201);
+    const document = posted.json() as Json;
+    const id = idOf(document);
+    expect(timelineOf(document, 'merchantTimeline')).toBe(timelineOf(document, 'merchant'));
+    const fromCustomer = await append(timelineOf(document, 'customer'), provide, customer);
+    expect(fromCustomer.statusCode).toBe(201);
+    expect((await t.store.document(id))?.state.captured).toBe(false);
+    const fromMerchant = await append(timelineOf(document, 'merchantTimeline'), provide, merchant);
+    expect(fromMerchant.statusCode).toBe(201);
+    const state = (await t.store.document(id))?.state;
+    expect(state).toMatchObject({ captured: true, status: 'captured', amountCaptured: 5000 });
+  });
+});

@@ -574,23 +574,6 @@ export function storeContract(
         expect(await store.apiKeys('acct_nobody')).toStrictEqual([]);
       });
 
-      it('gives a key written without an id one of its own, and no hint', async () => {
-        await store.commit(
-          batchOf({ apiKeys: [{ keyHash: 'sha_legacy', accountId: alice.id, createdAt: T0 }] }),
-        );
-        await store.commit(
-          batchOf({ apiKeys: [{ keyHash: 'sha_legacy2', accountId: alice.id, createdAt: T0 }] }),
-        );
-        const keys = await store.apiKeys(alice.id);
-        expect(keys).toHaveLength(2);
-        for (const key of keys) {
-          expect(key.id).toMatch(/^key_[0-9a-f]+$/);
-          expect(key).toMatchObject({ accountId: alice.id, hint: null, revokedAt: null });
-        }
-        expect(keys[0]!.id).not.toBe(keys[1]!.id);
-        expect(await store.accountByKeyHash('sha_legacy')).toStrictEqual(alice);
-      });
-
       it('a revoked key finds no account; the other keys still do', async () => {
         const one = apiKey('sha_1', alice.id);
         const two = apiKey('sha_2', alice.id, { createdAt: T0 + 2 });

@@ -121,16 +121,10 @@ export async function timelinesCommand(
     path: '/accounts/me/timelines',
   });
   if (typeof answer === 'number') return answer;
-  if (options.json) {
-    io.out(answer.text);
-    return 0;
-  }
-  const lines = (answer.json.timelines as Json[]).map((timeline) => {
+  return printRows(answer, 'timelines', options, io, (timeline) => {
     const documents = timeline.documentIds as string[];
     return `${String(timeline.id)}  head ${String(timeline.headSequence)}  documents: ${documents.length === 0 ? 'none' : documents.join(', ')}`;
   });
-  io.out(lines.length === 0 ? 'no timelines' : lines.join('\n'));
-  return 0;
 }
 
 /** `paydoc accounts keys create` (POST /accounts/me/keys): a new key, shown once. */
@@ -167,15 +161,30 @@ export async function listKeysCommand(
     path: '/accounts/me/keys',
   });
   if (typeof answer === 'number') return answer;
+  return printRows(
+    answer,
+    'keys',
+    options,
+    io,
+    (key) =>
+      `${String(key.id)}  ${hintOf(key)}  created ${when(key.createdAt)}  ${key.revokedAt === null ? 'active' : `revoked ${when(key.revokedAt)}`}`,
+  );
+}
+
+/** A list answer: the server's JSON with --json, else one line per item (or `no <field>`). */
+function printRows(
+  answer: { text: string; json: Json },
+  field: string,
+  options: AccountsOptions,
+  io: CliIo,
+  row: (item: Json) => string,
+): ExitCode {
   if (options.json) {
     io.out(answer.text);
     return 0;
   }
-  const lines = (answer.json.keys as Json[]).map(
-    (key) =>
-      `${String(key.id)}  ${hintOf(key)}  created ${when(key.createdAt)}  ${key.revokedAt === null ? 'active' : `revoked ${when(key.revokedAt)}`}`,
-  );
-  io.out(lines.length === 0 ? 'no keys' : lines.join('\n'));
+  const lines = (answer.json[field] as Json[]).map(row);
+  io.out(lines.length === 0 ? `no ${field}` : lines.join('\n'));
   return 0;
 }
 

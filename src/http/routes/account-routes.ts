@@ -15,16 +15,9 @@ import type { JsonObject } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
 import type { AccountRecord, ApiKeyInfo } from '../../store/store-records.js';
 import type { HttpContext } from '../http-context.js';
-import {
-  accountOf,
-  BAD_IDEMPOTENCY_KEY,
-  claimOf,
-  responder,
-  send,
-  sendError,
-} from '../http-context.js';
+import { accountOf, responder, send, sendError, writeParts } from '../http-context.js';
 import { ERROR_SCHEMA, ID_PARAMS } from '../openapi-schemas.js';
-import { integerParam, readBody } from '../request-body.js';
+import { integerParam } from '../request-body.js';
 
 const MILLIS = { type: 'integer', description: 'ms since the Unix epoch' } as const;
 
@@ -104,7 +97,7 @@ export function accountRoutes(app: FastifyInstance, context: HttpContext): void 
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
       if (!isOperator(account.id)) return sendError(request, reply, OPERATOR_ONLY);
-      const write = writeParts(request, reply, account, ['email']);
+      const write = writeWithFields(request, reply, account, ['email']);
       if (write === undefined) return reply;
       const answer = await createAccount(
         context.engine,
@@ -267,7 +260,7 @@ export function accountRoutes(app: FastifyInstance, context: HttpContext): void 
     async (request, reply) => {
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
-      const write = writeParts(request, reply, account, []);
+      const write = writeWithFields(request, reply, account, []);
       if (write === undefined) return reply;
       const answer = await createApiKey(
         context.engine,
@@ -360,23 +353,15 @@ function withSecret(answer: KeyReply): Reply {
  * A write's Idempotency-Key claim and its body (a map with only `fields`), or undefined once
  * the 400 was sent.
  */
-function writeParts(
+function writeWithFields(
   request: FastifyRequest,
   reply: FastifyReply,
   account: AccountRecord,
   fields: readonly string[],
 ): { claim: IdempotencyClaim | undefined; body: JsonObject } | undefined {
-  const claim = claimOf(request, account);
-  if (claim === false) {
-    sendError(request, reply, BAD_IDEMPOTENCY_KEY);
-    return undefined;
-  }
-  const body = readBody(request.body);
-  if (!body.ok) {
-    sendError(request, reply, body.error);
-    return undefined;
-  }
-  const unknown = Object.keys(body.value).find((key) => !fields.includes(key));
+  const parts = writeParts(request, reply, account);
+  if (parts === undefined) return undefined;
+  const unknown = Object.keys(parts.body).find((key) => !fields.includes(key));
   if (unknown !== undefined) {
     sendError(request, reply, {
       code: 'invalid_request',
@@ -388,5 +373,5 @@ function writeParts(
     });
     return undefined;
   }
-  return { claim, body: body.value };
+  return parts;
 }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Database as SqliteDatabase, Statement } from 'better-sqlite3';
 import { PaydocError } from '../../errors/paydoc-error.js';
@@ -282,10 +281,10 @@ export class SqliteStore implements Store {
     for (const key of batch.apiKeys)
       this.run(
         'INSERT INTO api_keys (id, key_hash, account_id, hint, created_at, revoked_at) VALUES (?, ?, ?, ?, ?, NULL)',
-        key.id ?? `key_${randomBytes(10).toString('hex')}`,
+        key.id,
         key.keyHash,
         key.accountId,
-        key.hint ?? null,
+        key.hint,
         key.createdAt,
       );
     // Only the account's own key, and only once: a revoked key keeps its first revocation time.
