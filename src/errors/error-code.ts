@@ -60,6 +60,10 @@ export const ERROR_CATALOGUE = {
   terminated: 'The document has terminated and accepts no more events.',
   already_initialized: 'The document was already initialized.',
   unknown_channel: 'An event for a channel the document does not have.',
+  budget_exceeded:
+    'The event needs more than its budget (JavaScript CPU, steps, cascade or bytes produced); rejected once, never retried.',
+  state_limit_exceeded:
+    'The event would leave a document beyond the limits a loaded document has (size, depth, safe integers).',
   actor_not_allowed:
     "An operation called by an actor or from a source that the document's Actor Policy refuses.",
   // Payments: card charges
@@ -134,6 +138,9 @@ export const ERROR_CATALOGUE = {
   reserved_event_type:
     'A participant appended an event only the payment processor may say (Payment Captured, …).',
   operator_only: 'Only the operator key may do this (create and list accounts).',
+  storage_unavailable:
+    'The database cannot take writes now (disk full); nothing was written; retry after Retry-After.',
+  invalid_encoding: 'The request body is not valid UTF-8.',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */

@@ -38,6 +38,7 @@ const SERVICE: Partial<Record<ErrorCode, Mapping>> = {
   body_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
   overloaded: { status: 503, type: 'api_error' },
+  storage_unavailable: { status: 503, type: 'api_error' },
   sandbox_unavailable: { status: 503, type: 'api_error' },
   internal: { status: 500, type: 'api_error' },
 };
@@ -58,6 +59,7 @@ const LOADING: ReadonlySet<string> = new Set([
   'type_cycle',
   'validation_failed',
   'invalid_request',
+  'invalid_encoding',
   'usage',
 ]);
 
