@@ -17,6 +17,11 @@ export interface LoadConfig {
   connections: number;
   warmupSeconds: number;
   seconds: number;
+  /** A fixed body to post (default: a new Chat Message entry each time, as JSON). */
+  body?: string;
+  contentType?: string;
+  /** Statuses that count as acknowledged (default 201). */
+  acknowledge?: number[];
 }
 
 /** One phase: successes (201), other answers by status (`error` for a failed socket). */
@@ -52,7 +57,7 @@ function post(agent: Agent, config: LoadConfig, body: string): Promise<Answer> {
         agent,
         headers: {
           authorization: `Bearer ${config.apiKey}`,
-          'content-type': 'application/json',
+          'content-type': config.contentType ?? 'application/json',
           'content-length': Buffer.byteLength(body),
         },
       },
@@ -83,11 +88,16 @@ async function phase(
   const connection = async () => {
     while (performance.now() < deadline) {
       counter.next += 1;
-      const body = JSON.stringify({
-        message: { type: 'Conversation/Chat Message', message: `load ${counter.next}` },
-      });
+      const body =
+        config.body ??
+        JSON.stringify({
+          message: { type: 'Conversation/Chat Message', message: `load ${counter.next}` },
+        });
       const answer = await post(agent, config, body);
-      if (answer.status === 201) {
+      if (
+        typeof answer.status === 'number' &&
+        (config.acknowledge ?? [201]).includes(answer.status)
+      ) {
         acknowledged += 1;
         if (keepLatencies) latencies.push(answer.ms);
       } else failures[String(answer.status)] = (failures[String(answer.status)] ?? 0) + 1;

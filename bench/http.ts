@@ -95,7 +95,7 @@ function field(value: JsonValue, ...path: string[]): JsonValue | undefined {
 }
 
 /** Runs the load generator in its own process and parses the report it prints. */
-function runLoad(config: LoadConfig): Promise<LoadReport> {
+export function runLoad(config: LoadConfig): Promise<LoadReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(
       process.execPath,
@@ -123,7 +123,7 @@ function runLoad(config: LoadConfig): Promise<LoadReport> {
 }
 
 /** Nearest-rank quantile of ascending samples (as measure.ts's summarise). */
-function quantile(sorted: number[], q: number): number {
+export function quantile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
 }
 

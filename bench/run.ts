@@ -1,4 +1,5 @@
 import { cpus } from 'node:os';
+import { FAIRNESS_TABLE_TITLE, fairnessBenchmarks } from './fairness.js';
 import { HTTP_TABLE_TITLE, httpBenchmarks } from './http.js';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
@@ -16,3 +17,4 @@ printTable('Processor throughput, in process (issue 3)', await throughputBenchma
 printTable('Processor cost over time (issue 3)', await growthBenchmark());
 printTable('Payments, in process (issue 4)', await paymentBenchmarks());
 printTable(HTTP_TABLE_TITLE, await httpBenchmarks());
+printTable(FAIRNESS_TABLE_TITLE, await fairnessBenchmarks());

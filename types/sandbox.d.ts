@@ -7,9 +7,12 @@
  * same names and a test keeps the two in line.
  *
  * The runtime is deterministic: `Date.now()`, `new Date()` without a value, `Math.random()`,
- * timers, `eval`, `Function`, `Proxy`, `Intl`, `WebAssembly` and async results are not
- * available (take time from `event.timestamp`); dates use UTC wherever JavaScript would use the
- * local time zone; built-in objects are frozen. Values in and out are plain JSON.
+ * timers, `eval`, `Function`, `Proxy`, `Intl`, `WebAssembly`, async functions, `import()` and
+ * async results are not available (take time from `event.timestamp`); dates use UTC wherever
+ * JavaScript would use the local time zone; built-in objects are frozen. Values in and out are
+ * plain JSON. What differs from run to run cannot be caught: a stack overflow, running out of
+ * memory and the longest string or typed array end the step (`try`/`catch`/`finally` do not
+ * see them). A step has 50 ms of CPU time, and all the steps of one event 200 ms together.
  *
  * This file is a global script on purpose (no top-level import or export), so that an editor
  * that includes it sees these names everywhere, and `declare module 'blue:*'` can match the

@@ -2,6 +2,9 @@ import { PaydocError } from '../errors/paydoc-error.js';
 import { processIo } from './io.js';
 import { runCli } from './program.js';
 
+/** How long the process may linger after its command returned. */
+const EXIT_GRACE_MS = 1_000;
+
 try {
   process.exitCode = await runCli(process.argv.slice(2), processIo);
 } catch (error) {
@@ -10,3 +13,7 @@ try {
   processIo.err(`paydoc: ${(error as Error).message} [${code}]`);
   process.exitCode = 2;
 }
+// The command is done: a handle left open (a socket still closing, a sandbox worker that did
+// not answer) must not keep the process alive. The timer does not itself hold the process, so
+// a clean exit happens at once.
+setTimeout(() => process.exit(), EXIT_GRACE_MS).unref();

@@ -140,6 +140,8 @@ export async function createAccount(
   let made: string | undefined;
   const reply = await writer.write<AccountCreated>({
     idempotency: options.idempotency,
+    key: 'accounts',
+    lane: actorId,
     respond,
     work: async (set, at) => {
       if (!isOperator(actorId))
@@ -167,6 +169,8 @@ export async function createApiKey(
   let made: string | undefined;
   const reply = await writer.write<KeyCreated>({
     idempotency,
+    key: `keys ${accountId}`,
+    lane: accountId,
     respond,
     work: async (set, at) => {
       if ((await set.accountById(accountId)) === undefined)
@@ -191,6 +195,8 @@ export function revokeApiKey(
   respond: Respond<ApiKeyInfo>,
 ): Promise<Reply> {
   return writer.write<ApiKeyInfo>({
+    key: `keys ${accountId}`,
+    lane: accountId,
     respond,
     work: async (set, at) => {
       const key = (await set.apiKeys(accountId)).find((candidate) => candidate.id === keyId);

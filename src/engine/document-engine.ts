@@ -151,6 +151,9 @@ export class DocumentEngine {
     return this.queue.submit({
       respond,
       idempotency,
+      // A poster's documents one after another (they may share its timelines and emails).
+      key: `post ${accountId}`,
+      lane: accountId,
       work: (set, at) => this.create(set, accountId, document, at),
     });
   }
@@ -167,6 +170,8 @@ export class DocumentEngine {
     return this.queue.submit({
       respond,
       idempotency,
+      key: `timeline ${timelineId}`,
+      lane: accountId,
       work: async (set, at): Promise<Outcome<AppendOutcome>> => {
         const timeline = await set.timeline(timelineId);
         // Another account's timeline reads exactly like one that does not exist.
@@ -213,6 +218,8 @@ export class DocumentEngine {
     return this.queue.submit({
       respond,
       idempotency,
+      key: `ref ${ref}`,
+      lane: accountId,
       work: (set, at) => this.operation(set, accountId, ref, method, path, request, at),
     });
   }
@@ -222,7 +229,10 @@ export class DocumentEngine {
     let fired = 0;
     await this.queue.submit({
       respond: () => ({ statusCode: 200, body: null }),
+      key: 'timers',
       work: async (set, at) => {
+        // A job's work may run again (its group's commit failed): count this run only.
+        fired = 0;
         for (const due of await this.store.dueTimers(at, limit)) {
           const record = await set.document(due.documentId);
           if (record === undefined || record.nextTimerAt === null || record.nextTimerAt > at)
@@ -454,6 +464,10 @@ export class DocumentEngine {
    * Processes an event, trying again when the sandbox failed for a reason of its own (a worker
    * killed or slow under load): such a rejection says nothing about the document, so it is
    * recorded only if it persists (and a replay takes it as recorded, see replayDocument).
+   * What the document asked for is never tried again: a step that used all of its CPU time,
+   * or an event over its budgets, is `budget_exceeded` (processEvent tells a timeout of a step
+   * that ran its CPU time from one that waited for a CPU, by the CPU time the sandbox measured),
+   * and a stack overflow is a `script_error`; isRetryableRejection says no to both.
    */
   private async process(document: JsonObject, event: ProcessorEvent): Promise<ProcessResult> {
     let result = await processEvent(document, event, this.context);

@@ -2,9 +2,13 @@ import type { JsonObject } from '../model/json.js';
 import { canonicalJson } from '../model/canonical-json.js';
 import { processEvent } from '../processor/process-event.js';
 import type { ProcessContext, ProcessorEvent } from '../processor/processor-types.js';
+import { DEFAULT_LIMITS } from '../processor/processor-types.js';
 import { isRetryableRejection } from '../processor/rejection.js';
 import type { DocumentRecord, ResultRecord } from '../store/store-records.js';
 import { documentBlueId } from '../types/document-id.js';
+
+/** How many times the server's CPU budgets a replay gives scripts. */
+const REPLAY_CPU_FACTOR = 10;
 
 /** Where a replay first disagreed with what was stored, if anywhere. */
 export type ReplayReport =
@@ -20,6 +24,18 @@ export async function replayDocument(
   results: readonly ResultRecord[],
   context: ProcessContext,
 ): Promise<ReplayReport> {
+  // CPU time is the one budget the machine measures, not the document: a slower machine must
+  // still reproduce every event the server accepted, so a replay gives scripts ten times the
+  // CPU. (Steps, bytes and cascades are counted, and stay exact.)
+  const limits = { ...DEFAULT_LIMITS, ...context.limits };
+  const replay: ProcessContext = {
+    ...context,
+    limits: {
+      ...context.limits,
+      eventCpuMs: limits.eventCpuMs * REPLAY_CPU_FACTOR,
+      scriptCpuMs: limits.scriptCpuMs * REPLAY_CPU_FACTOR,
+    },
+  };
   let document: JsonObject = record.genesis;
   let expectedVersion = 1;
   for (const result of results) {
@@ -30,9 +46,10 @@ export async function replayDocument(
         reason: `version ${expectedVersion} is missing`,
       };
     expectedVersion += 1;
-    if (isRetryableRejection(result.status)) {
-      // The sandbox failed for its own reasons (a timeout under load) and the event was
-      // recorded as rejected: a rejection changes nothing, which is all there is to check.
+    if (isRetryableRejection(result.status) || result.status.code === 'budget_exceeded') {
+      // The sandbox failed for its own reasons (a timeout under load), or the event ran out of
+      // its budget (CPU time, as this machine measured it), and it was recorded as rejected: a
+      // rejection changes nothing, which is all there is to check.
       if (documentBlueId(document, context.registry) !== result.blueId)
         return {
           ok: false,
@@ -44,7 +61,7 @@ export async function replayDocument(
     const replayed = await processEvent(
       document,
       result.event as unknown as ProcessorEvent,
-      context,
+      replay,
     );
     document = replayed.document;
     const id = documentBlueId(document, context.registry);

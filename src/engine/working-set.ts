@@ -67,9 +67,17 @@ export class WorkingSet {
   /** Insert-only rows (entries, results, …); documents and timeline heads are collapsed at the end. */
   readonly rows: WriteBatch = emptyBatch();
 
+  /**
+   * What this set read from its parent, when it tracks its reads (a batch that runs while
+   * other batches commit): the version of each document, the head of each timeline, the
+   * documents listening to each timeline and whether an email had an account. A batch whose
+   * reads still hold in the set it joins saw what it would have seen running after the others.
+   */
+  private reads: Map<string, string> | undefined;
+
   constructor(
     private readonly store: Store,
-    private readonly parent?: WorkingSet,
+    private parent?: WorkingSet,
     private readonly cache?: HeadCache,
   ) {}
 
@@ -78,10 +86,50 @@ export class WorkingSet {
     return new WorkingSet(this.store, this);
   }
 
+  /** A child set that records what it reads from this one (see {@link changedIn}). */
+  trackedFork(): WorkingSet {
+    const child = this.fork();
+    child.reads = new Map();
+    return child;
+  }
+
+  /**
+   * The first read of this tracked set that `current` would answer differently, or undefined
+   * when every read still holds there (so this set's writes may join `current`).
+   */
+  async changedIn(current: WorkingSet): Promise<string | undefined> {
+    for (const [read, seen] of this.reads ?? []) {
+      const [kind, id] = [read.slice(0, 1), read.slice(2)];
+      const now =
+        kind === 'd'
+          ? versionOf(await current.document(id))
+          : kind === 't'
+            ? headOf(await current.timeline(id))
+            : kind === 's'
+              ? (await current.documentsOnTimeline(id)).join(' ')
+              : ((await current.accountByEmail(id))?.id ?? '-');
+      if (now !== seen) return `${read} was ${seen}, is ${now}`;
+    }
+    return undefined;
+  }
+
+  /** Makes `parent` this set's parent (a tracked set whose reads hold there, joining it). */
+  rebase(parent: WorkingSet): void {
+    this.parent = parent;
+  }
+
+  private noteRead(read: string, value: string): void {
+    if (this.reads !== undefined && !this.reads.has(read)) this.reads.set(read, value);
+  }
+
   async document(id: string): Promise<DocumentRecord | undefined> {
     const own = this.documents.get(id);
     if (own !== undefined) return own;
-    if (this.parent !== undefined) return this.parent.document(id);
+    if (this.parent !== undefined) {
+      const inherited = await this.parent.document(id);
+      this.noteRead(`d ${id}`, versionOf(inherited));
+      return inherited;
+    }
     const stored = this.cache?.documents.get(id) ?? (await this.store.document(id));
     if (stored !== undefined && !this.baseVersions.has(id)) {
       this.baseVersions.set(id, stored.version);
@@ -97,7 +145,11 @@ export class WorkingSet {
   async timeline(id: string): Promise<TimelineRecord | undefined> {
     const own = this.timelines.get(id);
     if (own !== undefined) return own;
-    if (this.parent !== undefined) return this.parent.timeline(id);
+    if (this.parent !== undefined) {
+      const inherited = await this.parent.timeline(id);
+      this.noteRead(`t ${id}`, headOf(inherited));
+      return inherited;
+    }
     const stored = this.cache?.timelines.get(id) ?? (await this.store.timeline(id));
     if (stored !== undefined && !this.baseSequences.has(id)) {
       this.baseSequences.set(id, stored.headSequence);
@@ -117,12 +169,12 @@ export class WorkingSet {
   }
 
   async accountByEmail(email: string): Promise<AccountRecord | undefined> {
-    return (
-      this.accountsByEmail.get(email) ??
-      (this.parent !== undefined
-        ? this.parent.accountByEmail(email)
-        : this.store.accountByEmail(email))
-    );
+    const own = this.accountsByEmail.get(email);
+    if (own !== undefined) return own;
+    if (this.parent === undefined) return this.store.accountByEmail(email);
+    const inherited = await this.parent.accountByEmail(email);
+    this.noteRead(`e ${email}`, inherited?.id ?? '-');
+    return inherited;
   }
 
   async accountById(id: string): Promise<AccountRecord | undefined> {
@@ -180,6 +232,7 @@ export class WorkingSet {
       this.parent !== undefined
         ? await this.parent.documentsOnTimeline(timelineId)
         : await this.store.documentsOnTimeline(timelineId);
+    if (this.parent !== undefined) this.noteRead(`s ${timelineId}`, inherited.join(' '));
     const own = this.subscriptions.get(timelineId);
     if (own === undefined) return inherited;
     return [...new Set([...inherited, ...own])].sort();
@@ -235,6 +288,96 @@ export class WorkingSet {
     this.rows.idempotency.push(record);
   }
 
+  /**
+   * Why this child's rows could not join its parent's batch, if they could not: a row that
+   * names an account, timeline or document that neither this set, its parents nor the store
+   * holds, or a unique key (account id or email, timeline id, entry sequence or BlueId, ref,
+   * result version, Idempotency-Key) already taken there or twice in this set. Checked before
+   * {@link merge}, so that a request whose rows would break the group's commit fails alone.
+   * What needs a lookup the store does not offer (a key hash of a revoked key) is left to the
+   * commit itself.
+   */
+  async refusal(): Promise<string | undefined> {
+    const parent = this.parent;
+    if (parent === undefined) return undefined;
+    const rows = this.rows;
+    const seen = new Set<string>();
+    /** True the first time a key is seen in this set. */
+    const first = (kind: string, key: string): boolean => {
+      const name = `${kind}\u0000${key}`;
+      if (seen.has(name)) return false;
+      seen.add(name);
+      return true;
+    };
+    const noAccount = async (id: string): Promise<boolean> =>
+      (await this.accountById(id)) === undefined;
+    const noDocument = async (id: string): Promise<boolean> =>
+      (await this.document(id)) === undefined;
+    for (const account of rows.accounts) {
+      if (!first('account', account.id) || (await parent.accountById(account.id)) !== undefined)
+        return `account ${account.id} exists`;
+      if (
+        !first('email', account.email) ||
+        (await parent.accountByEmail(account.email)) !== undefined
+      )
+        return `an account for ${account.email} exists`;
+    }
+    for (const timeline of rows.timelines) {
+      if (!first('timeline', timeline.id) || (await parent.timeline(timeline.id)) !== undefined)
+        return `timeline ${timeline.id} exists`;
+      if (await noAccount(timeline.ownerId))
+        return `timeline ${timeline.id} names no account (${timeline.ownerId})`;
+    }
+    for (const key of rows.apiKeys) {
+      if (!first('key', key.id) || !first('hash', key.keyHash)) return `key ${key.id} exists`;
+      if (await noAccount(key.accountId)) return `key ${key.id} names no account`;
+    }
+    for (const entry of rows.entries) {
+      const base = await parent.timeline(entry.timelineId);
+      if (base === undefined && (await this.timeline(entry.timelineId)) === undefined)
+        return `an entry names no timeline (${entry.timelineId})`;
+      if (
+        !first('entry', `${entry.timelineId} ${entry.sequence}`) ||
+        (base !== undefined && entry.sequence <= base.headSequence)
+      )
+        return `entry ${entry.sequence} of timeline ${entry.timelineId} exists`;
+      if (!first('entry id', entry.blueId)) return `entry ${entry.blueId} exists`;
+    }
+    for (const record of this.documents.values())
+      if ((await parent.document(record.id)) === undefined && (await noAccount(record.ownerId)))
+        return `document ${record.id} names no account (${record.ownerId})`;
+    for (const row of rows.participants)
+      if ((await noDocument(row.documentId)) || (await noAccount(row.accountId)))
+        return `a participant of ${row.documentId} names no document or account`;
+    for (const row of rows.subscriptions)
+      if ((await noDocument(row.documentId)) || (await this.timeline(row.timelineId)) === undefined)
+        return `a subscription of ${row.documentId} names no document or no timeline (${row.timelineId})`;
+    for (const row of rows.refs) {
+      if (!first('ref', row.ref) || (await parent.documentIdByRef(row.ref)) !== undefined)
+        return `ref ${row.ref} is taken`;
+      if (await noDocument(row.documentId)) return `ref ${row.ref} names no document`;
+    }
+    for (const result of rows.results) {
+      const base = await parent.document(result.documentId);
+      if (base === undefined && (await noDocument(result.documentId)))
+        return `a result names no document (${result.documentId})`;
+      if (
+        !first('result', `${result.documentId} ${result.version}`) ||
+        (base !== undefined && result.version <= base.version)
+      )
+        return `result ${result.version} of document ${result.documentId} exists`;
+    }
+    for (const row of rows.idempotency) {
+      if (
+        !first('idempotency', `${row.accountId} ${row.key}`) ||
+        (await parent.idempotency(row.accountId, row.key)) !== undefined
+      )
+        return `Idempotency-Key ${row.key} is taken`;
+      if (await noAccount(row.accountId)) return `an Idempotency-Key names no account`;
+    }
+    return undefined;
+  }
+
   /** Folds a successful child into this set. */
   merge(child: WorkingSet): void {
     for (const [id, record] of child.documents) this.documents.set(id, record);
@@ -286,4 +429,12 @@ export class WorkingSet {
     );
     return batch;
   }
+}
+
+function versionOf(record: DocumentRecord | undefined): string {
+  return record === undefined ? '-' : String(record.version);
+}
+
+function headOf(record: TimelineRecord | undefined): string {
+  return record === undefined ? '-' : `${record.headSequence} ${record.headBlueId ?? ''}`;
 }

@@ -5,10 +5,11 @@ import type { DocumentEngine } from '../engine/document-engine.js';
 import { PaydocError } from '../errors/paydoc-error.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { DocumentValidator } from '../validation/document-validator.js';
+import { AccountTurns } from './account-turns.js';
 import { Authenticator } from './authenticate.js';
 import type { HttpContext } from './http-context.js';
 import { sendError } from './http-context.js';
-import { BODY_TYPES } from './request-body.js';
+import { BODY_TYPES, BodyEncodingError, decodeBody } from './request-body.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
@@ -39,9 +40,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return503OnClosing: true,
   });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser([...BODY_TYPES], { parseAs: 'string' }, (_request, body, done) =>
-    done(null, body),
-  );
+  // Bytes, decoded strictly here (routes still get text): invalid UTF-8 is a 400, not U+FFFD.
+  app.addContentTypeParser([...BODY_TYPES], { parseAs: 'buffer' }, (_request, body, done) => {
+    let text: string;
+    try {
+      text = typeof body === 'string' ? body : decodeBody(body);
+    } catch (error) {
+      done(error as Error, undefined);
+      return;
+    }
+    done(null, text);
+  });
   app.setValidatorCompiler(() => () => true);
   app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   await app.register(swagger, {
@@ -69,6 +78,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     registry: options.registry,
     validator: options.validator,
     auth: new Authenticator(options.engine.store),
+    turns: new AccountTurns(),
   };
   blueRoutes(app, context);
   timelineRoutes(app, context);
@@ -96,8 +106,15 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
           param: 'Content-Type',
         });
     }
+    if (error instanceof BodyEncodingError)
+      return sendError(request, reply, { code: 'invalid_encoding', message: error.message });
     if (error instanceof PaydocError && error.code === 'store_conflict')
       return sendError(request, reply, { code: error.code, message: error.message });
+    // Disk full: nothing was written; reads go on, and writes once there is space again.
+    if (error instanceof PaydocError && error.code === 'storage_unavailable') {
+      reply.header('retry-after', '5');
+      return sendError(request, reply, { code: error.code, message: error.message });
+    }
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500)
       return sendError(request, reply, { code: 'invalid_request', message: error.message });
     request.log.error({ err: error }, 'unexpected failure');

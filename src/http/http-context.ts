@@ -10,6 +10,7 @@ import type { AccountRecord, DocumentRecord } from '../store/store-records.js';
 import { readBody } from './request-body.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { DocumentValidator } from '../validation/document-validator.js';
+import type { AccountTurns } from './account-turns.js';
 import type { Authenticator } from './authenticate.js';
 import { errorReply } from './error-envelope.js';
 
@@ -19,6 +20,8 @@ export interface HttpContext {
   registry: TypeRegistry;
   validator: DocumentValidator;
   auth: Authenticator;
+  /** Fair shares of the event loop for reading and checking bodies, per account. */
+  turns: AccountTurns;
 }
 
 /** Sends a reply as JSON, or as YAML when the client's Accept asks for it. */
@@ -89,7 +92,10 @@ export async function writeRequest(
 > {
   const account = await accountOf(context, request, reply);
   if (account === undefined) return undefined;
+  const done = await context.turns.admit(account.id);
+  const started = performance.now();
   const parts = writeParts(request, reply, account);
+  done(performance.now() - started);
   return parts === undefined ? undefined : { account, ...parts };
 }
 

@@ -70,25 +70,46 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { firstKey, operatorKey } = keys;
-  const app = await buildApp({
-    engine,
-    registry,
-    validator,
-    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-    ...(options.logger === undefined ? {} : { logger: options.logger }),
-  });
+  let app: FastifyInstance | undefined;
+  let closing = false;
+  let url: string;
+  try {
+    app = await buildApp({
+      engine,
+      registry,
+      validator,
+      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    // While closing, every answer ends its connection: a keep-alive connection that was busy
+    // when the close began would otherwise hold the close up until it times out (72 s).
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (closing) reply.header('connection', 'close');
+      done(null, payload);
+    });
+    url = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
+  } catch (error) {
+    // A busy port (EADDRINUSE) or an address not ours: stop what was started, so that the
+    // process can exit, and let the caller say why.
+    await app?.close();
+    await engine.close();
+    await sandbox.close();
+    await store.close();
+    throw error;
+  }
+  const server = app;
   const scheduler = new TimerScheduler(engine);
-  const url = await app.listen({ port: options.port, host: options.host ?? '127.0.0.1' });
   scheduler.start();
   return {
-    app,
+    app: server,
     engine,
     url,
     ...(firstKey === undefined ? {} : { firstKey }),
     ...(operatorKey === undefined ? {} : { operatorKey }),
     close: async () => {
+      closing = true;
       await scheduler.stop();
-      await app.close();
+      await server.close();
       await engine.close();
       await sandbox.close();
       await store.close();

@@ -30,12 +30,9 @@ function isClean(value: JsonValue): boolean {
     for (const item of value) if (!isClean(item)) return false;
     return true;
   }
-  let empty = true;
-  for (const key in value) {
-    empty = false;
-    if (!isClean(value[key] as JsonValue)) return false;
-  }
-  return !empty;
+  const keys = Object.keys(value);
+  for (const key of keys) if (!isClean(value[key] as JsonValue)) return false;
+  return keys.length > 0;
 }
 
 function clean(value: JsonValue): JsonValue | undefined {
@@ -87,12 +84,16 @@ function idOf(value: JsonValue): string {
     if (only === 'value') return idOf(value.value as JsonValue);
     if (only === 'items' && Array.isArray(value.items)) return listId(value.items);
   }
-  if (keys.length === 2 && 'type' in value) {
+  if (keys.length === 2 && Object.hasOwn(value, 'type')) {
     const typeId = referencedId(value.type);
-    if ('value' in value && typeId !== undefined && SCALAR_TYPE_IDS.has(typeId)) {
+    if (Object.hasOwn(value, 'value') && typeId !== undefined && SCALAR_TYPE_IDS.has(typeId)) {
       return idOf(value.value as JsonValue);
     }
-    if ('items' in value && typeId === CORE_TYPE_IDS.List && Array.isArray(value.items)) {
+    if (
+      Object.hasOwn(value, 'items') &&
+      typeId === CORE_TYPE_IDS.List &&
+      Array.isArray(value.items)
+    ) {
       return listId(value.items);
     }
   }

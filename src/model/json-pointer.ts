@@ -1,11 +1,23 @@
 import type { JsonValue } from './json.js';
-import { isJsonObject } from './json.js';
+import { isJsonObject, ownValue } from './json.js';
 
-/** Splits an RFC 6901 pointer into unescaped segments. `''` is the root. */
+/** A `~` not followed by `0` or `1`: RFC 6901 knows no other escape. */
+const BAD_ESCAPE = /~(?:[^01]|$)/;
+
+/**
+ * Splits an RFC 6901 pointer into unescaped segments. `''` is the root.
+ *
+ * @throws SyntaxError for a pointer that does not start with `/` or holds an escape other than
+ *   `~0` and `~1` (`~2`, a lone `~` at the end): it names no path, so nothing may be read or
+ *   written there.
+ */
 export function parsePointer(pointer: string): string[] {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) {
     throw new SyntaxError(`JSON pointer must start with '/': ${pointer}`);
+  }
+  if (BAD_ESCAPE.test(pointer)) {
+    throw new SyntaxError(`invalid JSON pointer ${pointer}: '~' must be followed by 0 or 1`);
   }
   return pointer
     .slice(1)
@@ -30,9 +42,7 @@ export function getAtPointer(root: JsonValue, pointer: string): JsonValue | unde
     if (Array.isArray(current)) {
       current = /^(0|[1-9][0-9]*)$/.test(segment) ? current[Number(segment)] : undefined;
     } else if (isJsonObject(current)) {
-      current = Object.prototype.hasOwnProperty.call(current, segment)
-        ? current[segment]
-        : undefined;
+      current = ownValue(current, segment);
     } else {
       return undefined;
     }

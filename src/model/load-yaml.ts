@@ -1,16 +1,25 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument } from 'yaml';
-import type { Document, Node as YamlNode, YAMLError } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit } from 'yaml';
+import type { Alias, Document, Node as YamlNode, YAMLError } from 'yaml';
 import type { ErrorCode } from '../errors/error-code.js';
 import type { Problem, SourcePosition } from '../errors/problem.js';
 import type { JsonObject, JsonValue } from './json.js';
 import { escapeSegment } from './json-pointer.js';
 
-/** Limits that keep hostile input from exhausting the process. */
+/**
+ * Limits that keep hostile input from exhausting the process. Bytes, nodes and depth are
+ * those of the document with every alias expanded (a few KB of aliases may not stand for more
+ * than the limits would allow written out); `maxAliases` counts alias expansions, nested ones
+ * included, and `maxAliasNodes` the nodes they stand for in all: aliases are for sharing a few
+ * nodes, and a document that is mostly expansion (a few KB standing for 180,000 nodes) costs
+ * the whole service its size at every later event, so it is refused however far below
+ * `maxNodes` it stays.
+ */
 export interface LoadLimits {
   maxBytes: number;
   maxDepth: number;
   maxNodes: number;
   maxAliases: number;
+  maxAliasNodes: number;
 }
 
 export const DEFAULT_LOAD_LIMITS: LoadLimits = {
@@ -18,6 +27,7 @@ export const DEFAULT_LOAD_LIMITS: LoadLimits = {
   maxDepth: 64,
   maxNodes: 200_000,
   maxAliases: 64,
+  maxAliasNodes: 10_000,
 };
 
 /** Maps JSON pointers of the loaded value to where they were written. */
@@ -44,7 +54,8 @@ const YAML_ERROR_CODES: Readonly<Record<string, ErrorCode>> = {
  * input are problems with a line and column, never exceptions.
  */
 export function loadYaml(text: string, limits: LoadLimits = DEFAULT_LOAD_LIMITS): LoadResult {
-  if (Buffer.byteLength(text, 'utf8') > limits.maxBytes) {
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > limits.maxBytes) {
     return fail('yaml_too_large', `input is larger than ${limits.maxBytes} bytes`, {
       line: 1,
       col: 1,
@@ -66,14 +77,22 @@ export function loadYaml(text: string, limits: LoadLimits = DEFAULT_LOAD_LIMITS)
   if (doc.contents === null) {
     return fail('yaml_empty', 'the input holds no document', { line: 1, col: 1 });
   }
-  const walker = new Walker(doc, lineCounter, limits);
+  const walker = new Walker(doc, lineCounter, limits, bytes);
   try {
-    const value = walker.walk(doc.contents, '', 0);
+    const value = walker.load(doc.contents);
     return { ok: true, value, positions: walker.positions };
   } catch (error) {
     if (error instanceof LoadFailure) return { ok: false, problems: [error.problem] };
     throw error;
   }
+}
+
+/** UTF-8 bytes of a scalar as loaded (its source text for numbers, booleans and null). */
+function scalarBytes(node: YamlNode): number {
+  const value = (node as { value?: unknown }).value;
+  if (typeof value === 'string') return Buffer.byteLength(value, 'utf8');
+  const range = node.range;
+  return range === undefined || range === null ? 1 : Math.max(1, range[1] - range[0]);
 }
 
 function fail(code: ErrorCode, message: string, position: SourcePosition): LoadResult {
@@ -97,21 +116,88 @@ function tidyYamlMessage(code: ErrorCode, message: string, excerpt: string): str
   return message;
 }
 
+/** What walking a subtree adds, its aliases expanded: see {@link Walker.extentOf}. */
+interface Extent {
+  /** Nodes the walk counts (an alias counts itself and then its target's nodes). */
+  nodes: number;
+  /** UTF-8 bytes of its scalars, keys included. */
+  bytes: number;
+  /** Alias expansions inside it. */
+  aliases: number;
+  /** Levels below it (a scalar is 0). */
+  height: number;
+}
+
+/**
+ * Turns the yaml AST into JSON, counting as it goes. At the first alias, before anything is
+ * expanded, the whole document is paid for ({@link Walker.prepay}): at each alias the size of
+ * its target with every nested alias expanded is measured on the AST (once per anchored node,
+ * however often it is used) and added to the running totals, and the load stops at the first
+ * alias that passes a limit. So a refusal costs a walk of the text, never of what it would
+ * expand to, and an accepted document costs what it would cost written out. Aliases are
+ * resolved with one visit of the document, not with the yaml package's `Alias.resolve` (a
+ * visit per call). The package's own `maxAliasCount` (in `toJS`) is no bound here: it
+ * multiplies alias counts and lets a 3,000-item list be aliased 59 times.
+ */
 class Walker {
   readonly positions = new Map<string, SourcePosition>();
   private nodes = 0;
   private aliases = 0;
+  private aliasNodes = 0;
+  /** Bytes of the text plus the bytes of what the aliases paid for so far stand for. */
+  private bytes: number;
+  private targets: Map<Alias, YamlNode | undefined> | undefined;
+  private root: YamlNode | null = null;
+  private paid = false;
+  private readonly extents = new Map<YamlNode, Extent>();
+  private readonly measuring = new Set<YamlNode>();
 
   constructor(
     private readonly doc: Document,
     private readonly lineCounter: LineCounter,
     private readonly limits: LoadLimits,
-  ) {}
+    textBytes: number,
+  ) {
+    this.bytes = textBytes;
+  }
 
-  walk(node: YamlNode | null, pointer: string, depth: number): JsonValue {
+  /** The JSON of the document (its contents node). */
+  load(root: YamlNode): JsonValue {
+    this.root = root;
+    return this.walk(root, '', 0);
+  }
+
+  /**
+   * At the walk's first alias, before anything is expanded: the whole document is counted
+   * with {@link prepay}, which throws at the alias that passes a limit. The walk's own count
+   * goes on from where it was (the prepay already proved it stays within the limits).
+   */
+  private prepayDocument(): void {
+    const walked = this.nodes;
+    this.nodes = 0;
+    this.paid = true;
+    this.prepay(this.root, 0);
+    this.nodes = walked;
+  }
+
+  /** Counts the document in text order, paying for each alias; throws at the first excess. */
+  private prepay(node: YamlNode | null, depth: number): void {
+    if (node === null) return;
+    this.count(node, depth);
+    if (isAlias(node)) this.pay(node, this.targetOf(node), depth);
+    else if (isMap(node))
+      for (const pair of node.items) this.prepay(pair.value as YamlNode | null, depth + 1);
+    else if (isSeq(node))
+      for (const item of node.items) this.prepay(item as YamlNode | null, depth + 1);
+  }
+
+  private walk(node: YamlNode | null, pointer: string, depth: number): JsonValue {
     if (node === null) return null;
     this.count(node, depth);
-    if (isAlias(node)) return this.walkAlias(node, pointer, depth);
+    if (isAlias(node)) {
+      if (!this.paid) this.prepayDocument();
+      return this.walk(this.targetOf(node), pointer, depth);
+    }
     if (isScalar(node)) return this.scalar(node.value, node);
     if (isMap(node)) {
       const object: JsonObject = {};
@@ -133,18 +219,111 @@ class Walker {
     throw this.failure('yaml_syntax', 'unsupported YAML node', node);
   }
 
-  private walkAlias(
-    node: YamlNode & { resolve(doc: Document): YamlNode | undefined },
-    pointer: string,
-    depth: number,
-  ): JsonValue {
-    this.aliases += 1;
-    if (this.aliases > this.limits.maxAliases) {
-      throw this.failure('yaml_alias_limit', `more than ${this.limits.maxAliases} aliases`, node);
+  /** Adds what expanding `alias` stands for to the totals, or fails at the alias. */
+  private pay(alias: Alias, target: YamlNode, depth: number): void {
+    const extent = this.extentOf(target, alias, 0);
+    const { maxAliases, maxNodes, maxBytes, maxDepth } = this.limits;
+    this.aliases += 1 + extent.aliases;
+    if (this.aliases > maxAliases)
+      throw this.failure(
+        'yaml_alias_limit',
+        `more than ${maxAliases} aliases expanded (nested ones included)`,
+        alias,
+      );
+    this.aliasNodes += extent.nodes;
+    if (this.aliasNodes > this.limits.maxAliasNodes)
+      throw this.failure(
+        'yaml_alias_limit',
+        `aliases stand for more than ${this.limits.maxAliasNodes} nodes in all`,
+        alias,
+      );
+    // The alias itself is already counted; walking its target counts extent.nodes more.
+    this.nodes += extent.nodes;
+    if (this.nodes > maxNodes)
+      throw this.failure(
+        'yaml_too_large',
+        `more than ${maxNodes} nodes (after alias expansion)`,
+        alias,
+      );
+    this.bytes += extent.bytes;
+    if (this.bytes > maxBytes)
+      throw this.failure(
+        'yaml_too_large',
+        `more than ${maxBytes} bytes (after alias expansion)`,
+        alias,
+      );
+    if (depth + extent.height > maxDepth) throw this.deepFailure(alias, ' (after alias expansion)');
+  }
+
+  /**
+   * The {@link Extent} of a subtree, measured on the AST: an alias inside it adds its target's
+   * extent, memoised per anchored node, so aliases of aliases cost one visit per node of the
+   * text. `below` is how deep under the alias being paid for the measure is; past the depth
+   * limit (which also ends a cycle, an alias inside the node it names) the alias is refused.
+   */
+  private extentOf(node: YamlNode | null, paying: Alias, below: number): Extent {
+    if (node === null) return { nodes: 0, bytes: 0, aliases: 0, height: 0 };
+    const known = this.extents.get(node);
+    if (known !== undefined) return known;
+    if (below > this.limits.maxDepth) throw this.deepFailure(paying, ' (after alias expansion)');
+    let extent: Extent;
+    if (isAlias(node)) {
+      const target = this.targetOf(node);
+      if (this.measuring.has(target))
+        throw this.failure(
+          'yaml_alias_limit',
+          `alias *${node.source} is inside the node it names (a cycle)`,
+          node,
+        );
+      const inner = this.extentOf(target, paying, below);
+      extent = { ...inner, nodes: 1 + inner.nodes, aliases: 1 + inner.aliases };
+    } else if (isScalar(node)) {
+      extent = { nodes: 1, bytes: scalarBytes(node), aliases: 0, height: 0 };
+    } else if (isMap(node) || isSeq(node)) {
+      this.measuring.add(node);
+      extent = { nodes: 1, bytes: 0, aliases: 0, height: 0 };
+      for (const item of node.items as unknown[]) {
+        let child: YamlNode | null;
+        if (isMap(node)) {
+          const pair = item as { key: unknown; value: unknown };
+          if (isScalar(pair.key)) extent.bytes += scalarBytes(pair.key);
+          child = pair.value as YamlNode | null;
+        } else child = item as YamlNode | null;
+        const inner = this.extentOf(child, paying, below + 1);
+        extent.nodes += inner.nodes;
+        extent.bytes += inner.bytes;
+        extent.aliases += inner.aliases;
+        if (child !== null) extent.height = Math.max(extent.height, inner.height + 1);
+      }
+      this.measuring.delete(node);
+    } else {
+      throw this.failure('yaml_syntax', 'unsupported YAML node', node);
     }
-    const target = node.resolve(this.doc);
-    if (target === undefined) throw this.failure('yaml_syntax', 'alias to an unknown anchor', node);
-    return this.walk(target, pointer, depth);
+    if (node.anchor !== undefined || isAlias(node)) this.extents.set(node, extent);
+    return extent;
+  }
+
+  /** The node an alias names: the last node before it with that anchor. */
+  private targetOf(alias: Alias): YamlNode {
+    const target = this.targetMap().get(alias);
+    if (target === undefined)
+      throw this.failure('yaml_syntax', `alias *${alias.source} to an unknown anchor`, alias);
+    return target;
+  }
+
+  private targetMap(): Map<Alias, YamlNode | undefined> {
+    if (this.targets === undefined) {
+      const targets = new Map<Alias, YamlNode | undefined>();
+      const anchors = new Map<string, YamlNode>();
+      visit(this.doc, {
+        Node: (_key, node) => {
+          if (isAlias(node)) targets.set(node, anchors.get(node.source));
+          else if (node.anchor !== undefined) anchors.set(node.anchor, node);
+        },
+      });
+      this.targets = targets;
+    }
+    return this.targets;
   }
 
   private count(node: YamlNode, depth: number): void {
@@ -156,13 +335,15 @@ class Walker {
         node,
       );
     }
-    if (depth > this.limits.maxDepth) {
-      throw this.failure(
-        'yaml_too_large',
-        `nested deeper than ${this.limits.maxDepth} levels`,
-        node,
-      );
-    }
+    if (depth > this.limits.maxDepth) throw this.deepFailure(node, '');
+  }
+
+  private deepFailure(node: YamlNode, note: string): LoadFailure {
+    return this.failure(
+      'yaml_too_large',
+      `nested deeper than ${this.limits.maxDepth} levels${note}`,
+      node,
+    );
   }
 
   private key(key: YamlNode | null, parent: YamlNode): string {

@@ -1,6 +1,6 @@
 import type { Problem } from '../errors/problem.js';
 import type { JsonObject, JsonValue } from './json.js';
-import { isJsonObject, isScalar } from './json.js';
+import { isJsonObject, isScalar, ownValue } from './json.js';
 import { escapeSegment, parsePointer } from './json-pointer.js';
 import type { SourceMap } from './load-yaml.js';
 
@@ -51,14 +51,14 @@ function visit(node: JsonValue, pointer: string, problems: Problem[], previous?:
   }
   if (!isJsonObject(node)) return;
   const before = isJsonObject(previous) ? previous : undefined;
-  let hasFields = false;
-  for (const key in node) {
-    if (!RESERVED_KEYS.has(key)) {
-      hasFields = true;
-      break;
-    }
-  }
-  if (Number('value' in node) + Number('items' in node) + Number(hasFields) > 1) {
+  const keys = Object.keys(node);
+  const hasFields = keys.some((key) => !RESERVED_KEYS.has(key));
+  if (
+    Number(Object.hasOwn(node, 'value')) +
+      Number(Object.hasOwn(node, 'items')) +
+      Number(hasFields) >
+    1
+  ) {
     problems.push({
       code: 'invalid_node',
       message: 'a node carries at most one of: value, items, child fields',
@@ -66,10 +66,10 @@ function visit(node: JsonValue, pointer: string, problems: Problem[], previous?:
     });
   }
   checkReserved(node, pointer, problems);
-  for (const key in node) {
+  for (const key of keys) {
     if (key === 'value' || key === 'name' || key === 'description' || key === 'blueId') continue;
     const child = node[key] as JsonValue;
-    const prior = before?.[key];
+    const prior = before === undefined ? undefined : ownValue(before, key);
     if (prior !== undefined && child === prior) continue;
     if (typeof child !== 'object' || child === null) continue;
     visit(child, `${pointer}/${escapeSegment(key)}`, problems, prior);
@@ -80,17 +80,21 @@ function checkReserved(node: JsonObject, pointer: string, problems: Problem[]): 
   const report = (message: string, at: string): void => {
     problems.push({ code: 'invalid_node', message, pointer: at });
   };
-  if ('value' in node && !(isScalar(node.value) || node.value === null)) {
+  if (Object.hasOwn(node, 'value') && !(isScalar(node.value) || node.value === null)) {
     report('value must be a scalar (text, number or boolean)', `${pointer}/value`);
   }
-  if ('items' in node && !Array.isArray(node.items))
+  if (Object.hasOwn(node, 'items') && !Array.isArray(node.items))
     report('items must be a list', `${pointer}/items`);
   for (const key of ['name', 'description', 'blueId'] as const) {
-    if (key in node && typeof node[key] !== 'string' && node[key] !== null) {
+    if (Object.hasOwn(node, key) && typeof node[key] !== 'string' && node[key] !== null) {
       report(`${key} must be text`, `${pointer}/${key}`);
     }
   }
-  if ('contracts' in node && !isJsonObject(node.contracts) && node.contracts !== null) {
+  if (
+    Object.hasOwn(node, 'contracts') &&
+    !isJsonObject(node.contracts) &&
+    node.contracts !== null
+  ) {
     report('contracts must be a map of named contracts', `${pointer}/contracts`);
   }
 }
@@ -103,8 +107,8 @@ function checkReserved(node: JsonObject, pointer: string, problems: Problem[]): 
 export function simplify(node: JsonValue): JsonValue {
   if (Array.isArray(node)) return node.map(simplify);
   if (!isJsonObject(node)) return node;
-  if ('value' in node && fieldKeys(node).length === 0) return node.value ?? null;
-  if ('items' in node && Array.isArray(node.items) && fieldKeys(node).length === 0) {
+  if (Object.hasOwn(node, 'value') && fieldKeys(node).length === 0) return node.value ?? null;
+  if (Array.isArray(node.items) && fieldKeys(node).length === 0) {
     return node.items.map(simplify);
   }
   const out: JsonObject = {};
@@ -147,7 +151,7 @@ export function toRawPointer(raw: JsonValue, simplePointer: string): string {
     }
     pointer += `/${escapeSegment(segment)}`;
     if (Array.isArray(current)) current = current[Number(segment)];
-    else if (isJsonObject(current)) current = current[segment];
+    else if (isJsonObject(current)) current = ownValue(current, segment);
     else current = undefined;
   }
   return pointer;

@@ -109,8 +109,8 @@ function actorPolicies(document: JsonObject, registry: TypeRegistry): [string, J
   const keys = [...new Set([...Object.keys(builtIn), ...Object.keys(own)])].sort(compareCodePoints);
   const policies: [string, JsonObject][] = [];
   for (const key of keys) {
-    const ownNode = isJsonObject(own[key]) ? own[key] : undefined;
-    const inherited = builtIn[key];
+    const ownNode = Object.hasOwn(own, key) && isJsonObject(own[key]) ? own[key] : undefined;
+    const inherited = Object.hasOwn(builtIn, key) ? builtIn[key] : undefined;
     const node = { ...(inherited?.node ?? {}), ...(ownNode ?? {}) };
     const nodeType =
       (ownNode?.type !== undefined ? registry.resolveRef(ownNode.type) : undefined) ??

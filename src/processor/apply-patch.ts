@@ -1,12 +1,11 @@
 import fastJsonPatch from 'fast-json-patch';
 import type { Operation } from 'fast-json-patch';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
-import { escapeSegment, parsePointer } from '../model/json-pointer.js';
+import { isJsonObject, ownValue, protoKeyPath } from '../model/json.js';
+import { escapeSegment, parsePointer, toPointer } from '../model/json-pointer.js';
 import type { AppliedPatch } from './processor-types.js';
 
 const PROCESSOR_MARKERS = new Set(['initialized', 'terminated', 'checkpoint', 'embedded']);
-const FORBIDDEN_SEGMENTS = new Set(['__proto__', 'prototype', 'constructor']);
 
 export type PatchOutcome =
   | { ok: true; document: JsonObject; applied: AppliedPatch; before: JsonValue | undefined }
@@ -17,7 +16,13 @@ export type PatchOutcome =
  * path adds it; `add`/`replace` create missing parent objects; `-` appends; list nodes written
  * as `{items: […]}` are entered transparently. The input is never mutated: the containers on
  * the path are copied (the rest is shared) and fast-json-patch, validating, applies the change
- * to that copy. The root and the processor's own markers cannot be patched.
+ * to that copy. The root, `/contracts` as a whole and the processor's own markers cannot be
+ * patched.
+ *
+ * Field names are data: every container on the path is an own, copied plain object or list,
+ * so `/constructor`, `/toString` or `/a/prototype` name fields like any other (DESIGN.md §4.2
+ * forbade `prototype` and `constructor` segments; issue 10 makes them data). Only `__proto__`
+ * is refused, as a path segment and as a key anywhere in the value.
  */
 export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcome {
   const parsed = parseChange(change);
@@ -26,15 +31,19 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
   let segments: string[];
   try {
     segments = parsePointer(path);
-  } catch {
-    return {
-      ok: false,
-      code: 'patch_invalid',
-      reason: `path must be a JSON pointer starting with '/': ${JSON.stringify(path)}`,
-    };
+  } catch (error) {
+    return { ok: false, code: 'patch_invalid', reason: (error as Error).message };
   }
   const forbidden = guard(segments);
   if (forbidden) return { ok: false, code: 'patch_forbidden', reason: `${forbidden}: ${path}` };
+  const protoKey = protoKeyPath(val);
+  if (protoKey !== undefined) {
+    return {
+      ok: false,
+      code: 'patch_forbidden',
+      reason: `the key '__proto__' is not allowed (at ${toPointer(protoKey)} of the value for ${path})`,
+    };
+  }
 
   const copy = { ...document };
   const normalised: string[] = [];
@@ -61,9 +70,13 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
   normalised.push(last);
   const before = Array.isArray(container)
     ? container[Number(last)]
-    : isJsonObject(container) && Object.prototype.hasOwnProperty.call(container, last)
-      ? container[last]
+    : isJsonObject(container)
+      ? ownValue(container, last)
       : undefined;
+  // fast-json-patch finds Object.prototype's members (a removal of an absent `/toString` would
+  // "succeed"): a field that is not there cannot be removed.
+  if (op === 'remove' && isJsonObject(container) && !Object.hasOwn(container, last))
+    return { ok: false, code: 'patch_invalid', reason: `${op} ${path}: path does not exist` };
   const effectiveOp = op === 'replace' && (before === undefined || last === '-') ? 'add' : op;
   const pointer = normalised.map((segment) => `/${escapeSegment(segment)}`).join('');
   const operation = (
@@ -72,7 +85,9 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
       : { op: effectiveOp, path: pointer, value: val }
   ) as Operation;
   try {
-    fastJsonPatch.applyOperation(copy, operation, true, true, true);
+    // Its prototype ban (`__proto__`, `constructor/prototype`) is off: `__proto__` is refused
+    // above, and every container on the path is an own plain object or list of the copy.
+    fastJsonPatch.applyOperation(copy, operation, true, true, false);
   } catch (error) {
     return {
       ok: false,
@@ -102,15 +117,12 @@ function parseChange(
 
 function guard(segments: string[]): string | undefined {
   if (segments.length === 0) return 'the document root cannot be patched';
-  if (segments.some((segment) => FORBIDDEN_SEGMENTS.has(segment)))
-    return 'path segment not allowed';
-  if (
-    segments[0] === 'contracts' &&
-    segments.length >= 2 &&
-    PROCESSOR_MARKERS.has(segments[1] as string)
-  ) {
-    return 'processor markers cannot be patched';
-  }
+  if (segments.includes('__proto__')) return "the path segment '__proto__' is not allowed";
+  if (segments[0] !== 'contracts') return undefined;
+  // Replacing or removing the whole map would forge or drop the processor's markers
+  // (initialized, checkpoint, terminated, embedded); single contracts may change.
+  if (segments.length === 1) return 'the contracts map cannot be patched as a whole';
+  if (PROCESSOR_MARKERS.has(segments[1] as string)) return 'processor markers cannot be patched';
   return undefined;
 }
 
@@ -126,7 +138,7 @@ function step(
     isJsonObject(container) &&
     Array.isArray(container.items) &&
     /^\d+$/.test(segment) &&
-    !(segment in container)
+    !Object.hasOwn(container, segment)
   ) {
     container.items = [...container.items];
     normalised.push('items');
@@ -142,9 +154,7 @@ function step(
     return copied;
   }
   if (!isJsonObject(container)) return undefined;
-  const child = Object.prototype.hasOwnProperty.call(container, segment)
-    ? container[segment]
-    : undefined;
+  const child = ownValue(container, segment);
   if (child === undefined || child === null) {
     if (!create) return undefined;
     const fresh: JsonObject | JsonValue[] = makeList ? [] : {};

@@ -1,6 +1,6 @@
 import { blueId } from '../model/blue-id.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import { isJsonObject, ownValue } from '../model/json.js';
 
 /** What a channel's checkpoint keeps of the last entry it accepted. */
 export interface CheckpointRecord {
@@ -38,7 +38,8 @@ export function isNewer(incoming: CheckpointRecord, last: CheckpointRecord | und
 
 /** The channel's last record from the document's checkpoint marker. */
 export function lastRecord(document: JsonObject, channelKey: string): CheckpointRecord | undefined {
-  const record = lastEvents(document)?.[channelKey];
+  const events = lastEvents(document);
+  const record = events === undefined ? undefined : ownValue(events, channelKey);
   if (!isJsonObject(record) || typeof record.blueId !== 'string') return undefined;
   return record as unknown as CheckpointRecord;
 }

@@ -1,5 +1,5 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import { isJsonObject, ownValue } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { byOrderThenKey } from './compare-keys.js';
@@ -82,12 +82,12 @@ const lastSets = new WeakMap<
 /** Same contracts apart from the processor's markers (which are never channels or handlers). */
 function sameExceptMarkers(a: JsonObject, b: JsonObject): boolean {
   let count = 0;
-  for (const key in a) {
+  for (const key of Object.keys(a)) {
     if (MARKERS.has(key)) continue;
-    if (a[key] !== b[key]) return false;
+    if (!Object.hasOwn(b, key) || a[key] !== b[key]) return false;
     count += 1;
   }
-  for (const key in b) if (!MARKERS.has(key)) count -= 1;
+  for (const key of Object.keys(b)) if (!MARKERS.has(key)) count -= 1;
   return count === 0;
 }
 const sets = new WeakMap<
@@ -108,7 +108,7 @@ function computeContracts(
   const handlers: HandlerInfo[] = [];
   const operations = new Map<string, JsonObject>();
   for (const key of keys) {
-    const node = effectiveNode(builtIn[key]?.node, own[key]);
+    const node = effectiveNode(ownValue(builtIn, key)?.node, ownValue(own, key));
     if (node === undefined) continue;
     const info = analyse(key, node, registry, known);
     if (info === undefined) continue;

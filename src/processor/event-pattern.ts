@@ -1,5 +1,5 @@
 import type { JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import { isJsonObject, ownValue } from '../model/json.js';
 import { RESERVED_KEYS, scalarOf, simplify } from '../model/node.js';
 import { aliasOf } from '../types/type-refs.js';
 import type { TypeRegistry } from '../types/type-registry.js';
@@ -16,11 +16,12 @@ export function matchesPattern(
 ): boolean {
   if (pattern === undefined || pattern === null) return true;
   if (!isJsonObject(pattern)) return sameScalar(value, pattern);
-  if ('value' in pattern && !sameScalar(value, pattern.value as JsonValue)) return false;
+  if (Object.hasOwn(pattern, 'value') && !sameScalar(value, pattern.value as JsonValue))
+    return false;
   if (pattern.type !== undefined && !typeMatches(value, pattern.type, registry)) return false;
   for (const key of Object.keys(pattern)) {
     if (RESERVED_KEYS.has(key)) continue;
-    const field = isJsonObject(value) ? value[key] : undefined;
+    const field = isJsonObject(value) ? ownValue(value, key) : undefined;
     if (!matchesPattern(field, pattern[key], registry)) return false;
   }
   return true;

@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { fieldKeys, scalarOf } from '../model/node.js';
+import { MeteredSandbox } from '../sandbox/metered-sandbox.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { DocumentValidator } from '../validation/document-validator.js';
@@ -19,8 +20,9 @@ import type {
   ProcessResult,
   ProcessStatus,
 } from './processor-types.js';
-import { DEFAULT_LIMITS } from './processor-types.js';
+import { DEFAULT_LIMITS, DOCUMENT_LIMIT_KEYS } from './processor-types.js';
 import { Rejection } from './rejection.js';
+import { checkStateLimits, stringBytes, textBytes } from './state-limits.js';
 import { runStep } from './steps/run-step.js';
 import type { StepScope } from './steps/step-scope.js';
 
@@ -63,6 +65,10 @@ export async function processEvent(
 
 class EventRun {
   gas = 0;
+  /** Steps run so far, and bytes of patches and emitted events produced (ProcessLimits). */
+  private stepsRun = 0;
+  private outputBytes = 0;
+  private readonly sandbox: MeteredSandbox | undefined;
   private document: JsonObject;
   private readonly patches: AppliedPatch[] = [];
   private readonly emitted: JsonObject[] = [];
@@ -78,7 +84,9 @@ class EventRun {
     private readonly context: ProcessContext,
   ) {
     this.document = original;
-    this.limits = { ...DEFAULT_LIMITS, ...context.limits };
+    this.limits = lowered({ ...DEFAULT_LIMITS, ...context.limits }, original);
+    this.sandbox =
+      context.sandbox === undefined ? undefined : new MeteredSandbox(context.sandbox, this.limits);
     this.registry = context.registry;
     this.validator = context.validator ?? sharedValidator(context.registry);
   }
@@ -102,7 +110,10 @@ class EventRun {
       }
       await this.deliver(this.queue.shift() as Delivery);
     }
-    if (this.document !== this.original) this.checkValid();
+    if (this.document !== this.original) {
+      checkStateLimits(this.document);
+      this.checkValid();
+    }
     const status: ProcessStatus = this.terminated
       ? { kind: 'terminated', ...this.terminated }
       : { kind: 'ok' };
@@ -293,7 +304,7 @@ class EventRun {
     // amount: Integer, reason: Text): each present field must be of its declared type.
     for (const key of fieldKeys(declared)) {
       const field = declared[key];
-      const value = isJsonObject(payload) ? payload[key] : undefined;
+      const value = isJsonObject(payload) && Object.hasOwn(payload, key) ? payload[key] : undefined;
       const fieldType =
         isJsonObject(field) && field.type !== undefined
           ? this.registry.resolveRef(field.type)
@@ -317,7 +328,7 @@ class EventRun {
       currentContract: handler.node,
       document: this.document,
       stepName: '',
-      sandbox: this.context.sandbox,
+      sandbox: this.sandbox,
       limits: { cpuMs: this.limits.scriptCpuMs, memoryMb: this.limits.scriptMemoryMb },
     };
     const patches: AppliedPatch[] = [];
@@ -328,9 +339,20 @@ class EventRun {
         isJsonObject(step) && typeof step.name === 'string' ? step.name : `Step${index + 1}`;
       scope.stepName = name;
       this.spend(20);
+      this.stepsRun += 1;
+      if (this.stepsRun > this.limits.steps)
+        throw new Rejection(
+          'budget_exceeded',
+          `step ${name}: the event would run more than its budget of ${this.limits.steps} steps`,
+          name,
+        );
       const output = await runStep(step, scope, this.registry, this.contracts().known);
       scope.document = output.document;
-      for (const patch of output.patches) this.spend(8 + jsonSize(patch.val));
+      for (const patch of output.patches) {
+        const size = jsonSize(patch.val);
+        this.spend(8 + size.gas);
+        this.produce(textBytes(patch.path) + size.bytes, name);
+      }
       patches.push(...output.patches);
       befores.push(...output.before);
       if (output.result !== undefined) scope.steps = { ...scope.steps, [name]: output.result };
@@ -363,7 +385,9 @@ class EventRun {
         );
       }
     }
-    this.spend(4 + jsonSize(event));
+    const size = jsonSize(event);
+    this.spend(4 + size.gas);
+    this.produce(size.bytes, stepName);
     return event;
   }
 
@@ -432,6 +456,17 @@ class EventRun {
 
   private contracts(): ContractSet {
     return contractsOf(this.document, this.registry);
+  }
+
+  /** Counts bytes of patches and emitted events against the event's budget. */
+  private produce(bytes: number, stepName: string): void {
+    this.outputBytes += bytes;
+    if (this.outputBytes > this.limits.outputBytes)
+      throw new Rejection(
+        'budget_exceeded',
+        `step ${stepName}: the event would produce more than its budget of ${this.limits.outputBytes} bytes of changes and events`,
+        stepName,
+      );
   }
 
   private spend(units: number): void {
@@ -503,9 +538,33 @@ function sameScalarValue(payload: JsonValue, declared: JsonValue): boolean {
   return scalarOf(payload) === declared;
 }
 
-function jsonSize(value: JsonValue | undefined): number {
-  if (value === undefined) return 0;
-  if (typeof value === 'number' || typeof value === 'boolean' || value === null) return 1;
-  if (typeof value === 'string') return Math.ceil(value.length / 16);
-  return Math.ceil(JSON.stringify(value).length / 16);
+/** A value's gas (a unit per 16 characters, at least one for a scalar) and its JSON's bytes. */
+function jsonSize(value: JsonValue | undefined): { gas: number; bytes: number } {
+  if (value === undefined) return { gas: 0, bytes: 0 };
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+    return { gas: 1, bytes: String(value).length };
+  if (typeof value === 'string')
+    return { gas: Math.ceil(value.length / 16), bytes: stringBytes(value) };
+  const text = JSON.stringify(value);
+  return { gas: Math.ceil(text.length / 16), bytes: textBytes(text) };
+}
+
+// --- Per-document limits -------------------------------------------------------------------------
+
+/**
+ * The limits for an event to `document`: the processor's, lowered by the document's own
+ * `contracts.processingLimits` marker where it asks for less. Only downward: a document cannot
+ * give itself more than the processor allows.
+ */
+function lowered(limits: ProcessLimits, document: JsonObject): ProcessLimits {
+  const contracts = document.contracts;
+  const marker = isJsonObject(contracts) ? contracts.processingLimits : undefined;
+  if (!isJsonObject(marker)) return limits;
+  let out = limits;
+  for (const key of DOCUMENT_LIMIT_KEYS) {
+    const value = Object.hasOwn(marker, key) ? scalarOf(marker[key]) : undefined;
+    if (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value < out[key])
+      out = { ...out, [key]: value };
+  }
+  return out;
 }

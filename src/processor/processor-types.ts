@@ -25,6 +25,15 @@ export type ProcessorEvent =
   | { kind: 'timer'; timestamp: number }
   | { kind: 'initialize'; timestamp?: number };
 
+/**
+ * What one event may cost (one call of `processEvent`: the incoming event and everything it
+ * cascades into). Beyond a budget the event is rejected with `budget_exceeded` (the cascade with
+ * `cascade_limit`, gas with `gas_exhausted`), never retried: the document asked for too much,
+ * and trying again would only cost as much again. A document may lower any of these but
+ * `scriptMemoryMb` for itself with a `contracts.processingLimits` marker
+ * (`{type: Core/Marker, steps: 32, eventCpuMs: 100, …}`, positive integers); a value above the
+ * processor's own is ignored.
+ */
 export interface ProcessLimits {
   /** Gas for one event (channel matches, handlers, steps, patch and event bytes). */
   gas: number;
@@ -32,16 +41,42 @@ export interface ProcessLimits {
   cascade: number;
   /** CPU time for one JavaScript step, ms. */
   scriptCpuMs: number;
+  /**
+   * CPU time of all the JavaScript of one event (steps and `${}` expressions run in the
+   * sandbox), ms. A step runs with the lesser of `scriptCpuMs` and what is left of this.
+   */
+  eventCpuMs: number;
+  /** Workflow steps one event runs, of every kind. */
+  steps: number;
+  /** Bytes one event produces: the JSON of its patches (path and value) and emitted events. */
+  outputBytes: number;
   /** Heap for the sandbox isolate, MB. */
   scriptMemoryMb: number;
 }
 
+/**
+ * The processor's limits: a step may run 50 ms of CPU and an event 200 ms in all, over at most
+ * 256 steps and 64 cascaded deliveries, producing at most 1 MiB of patches and events.
+ */
 export const DEFAULT_LIMITS: ProcessLimits = {
   gas: 10_000_000,
   cascade: 64,
   scriptCpuMs: 50,
+  eventCpuMs: 200,
+  steps: 256,
+  outputBytes: 1024 * 1024,
   scriptMemoryMb: 64,
 };
+
+/** The limits a document may lower for itself (see {@link ProcessLimits}). */
+export const DOCUMENT_LIMIT_KEYS = [
+  'gas',
+  'cascade',
+  'scriptCpuMs',
+  'eventCpuMs',
+  'steps',
+  'outputBytes',
+] as const satisfies readonly (keyof ProcessLimits)[];
 
 /** What the pure processor needs: the type library and the sandbox (both provided by the edge). */
 export interface ProcessContext {
@@ -76,6 +111,8 @@ export type RejectionCode = Extract<
   | 'unknown_step'
   | 'cascade_limit'
   | 'gas_exhausted'
+  | 'budget_exceeded'
+  | 'state_limit_exceeded'
   | 'validation_failed'
   | 'terminated'
   | 'already_initialized'

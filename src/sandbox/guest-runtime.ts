@@ -1,10 +1,13 @@
 import { RESERVED_KEYS } from '../model/node.js';
 import { GUEST_GLOBALS } from './guest-api.js';
+import { GUARD_PARAMETER, THROWN_PARAMETER } from './script-guard.js';
 
 /**
  * How the guest runtime reports one call back to the host: the first character tags the rest.
- * `V` + JSON text of the step's value; `E` + message of a script error; `M` + message of a
- * memory-limit failure detected inside the guest (see the array guard below).
+ * `V` + JSON text of the step's value; `E` + message of a script error; `M` (+ a message the
+ * host does not show: a memory failure reads the same whichever allocation failed) for a
+ * memory-limit failure detected inside the guest (an allocation V8 refused, or the array guard
+ * below).
  */
 export const GUEST_RESULT_TAGS = { value: 'V', error: 'E', memory: 'M' } as const;
 
@@ -16,6 +19,32 @@ export interface GuestRuntime {
   invoke(id: number, argsJson: string, documentJson: string, contractJson: string): string;
   /** Forgets step `id` (evicted from the host's cache). */
   release(id: number): void;
+}
+
+// The messages V8 gives the errors guest code cannot catch (see the guard in the runtime). The
+// longest string, typed array and BigInt are V8's constants, but whether a step gets there
+// before it runs out of memory is not: they go with the others. (An invalid array length is an
+// argument error, the same on every run: it stays catchable.)
+const STACK_OVERFLOW = 'Maximum call stack size exceeded';
+const ALLOCATION_FAILED = 'Array buffer allocation failed';
+const SIZE_LIMITS = ['Invalid string length', 'Maximum BigInt size exceeded'];
+const TYPED_ARRAY_LENGTH = 'Invalid typed array length';
+
+/**
+ * How a call fails whose error guest code could not catch, from the error's message: `memory`
+ * (script_memory), `error` (script_error `RangeError: <message>`), or undefined for any other
+ * message. The host needs it where such an error reaches it past the runtime (isolated-vm fails
+ * the call over a promise left rejected, which can happen when making the promise overflowed).
+ */
+export function uncatchableKind(message: string): 'memory' | 'error' | undefined {
+  if (message === ALLOCATION_FAILED) return 'memory';
+  if (
+    message === STACK_OVERFLOW ||
+    SIZE_LIMITS.includes(message) ||
+    message.startsWith(TYPED_ARRAY_LENGTH)
+  )
+    return 'error';
+  return undefined;
 }
 
 /**
@@ -54,6 +83,8 @@ const GUEST_PARAMETERS = ${JSON.stringify(GUEST_GLOBALS)};
 const DOCUMENT_INDEX = GUEST_PARAMETERS.indexOf('document');
 const CONTRACT_INDEX = GUEST_PARAMETERS.indexOf('currentContract');
 const BLUE_PARAMETER = ${JSON.stringify(BLUE_MODULE_PARAMETER)};
+const GUARD_PARAMETER = ${JSON.stringify(GUARD_PARAMETER)};
+const THROWN_PARAMETER = ${JSON.stringify(THROWN_PARAMETER)};
 const RESERVED_KEYS = new Set(${JSON.stringify([...RESERVED_KEYS])});
 const MAX_RESULT_CHARS = ${MAX_RESULT_CHARS};
 const MAX_RESULT_DEPTH = ${MAX_RESULT_DEPTH};
@@ -100,6 +131,62 @@ const setDelete = Set.prototype.delete;
 function defineHidden(target, key, value) {
   defineProperty(target, key, { value, writable: true, enumerable: false, configurable: true });
 }
+
+// --- Failures that are not deterministic cannot be caught -------------------------------------
+// How deep a step recurses before the stack overflows, and which allocation fails first, differ
+// from one run to the next. Every catch and finally block of guest code starts with the guard
+// (script-guard.ts rewrites the code), and so does every catch of this runtime: the first such
+// error of a call poisons it; from then on every catch and finally rethrows it, and the call
+// fails with it however it returns. The guard is a closure: nothing guest code reaches resets it.
+let poisoned = false;
+let poison;
+// What the promise executor's catch caught, recorded before it calls the guard: if that call
+// overflows the stack (and the Promise constructor swallows it), the call still ends with it.
+let lastCaught;
+// The messages V8 gives these errors (uncatchableKind, outside, reads the same ones).
+const STACK_OVERFLOW = ${JSON.stringify(STACK_OVERFLOW)};
+const ALLOCATION_FAILED = ${JSON.stringify(ALLOCATION_FAILED)};
+const SIZE_LIMITS = new Set(${JSON.stringify(SIZE_LIMITS)});
+const TYPED_ARRAY_LENGTH = ${JSON.stringify(TYPED_ARRAY_LENGTH)};
+
+// The message of an error object as its own data property (a getter is never run here).
+function ownMessage(error) {
+  if (error === null || typeof error !== 'object') return undefined;
+  const descriptor = getOwnPropertyDescriptor(error, 'message');
+  return descriptor !== undefined && hasOwn(descriptor, 'value') && typeof descriptor.value === 'string'
+    ? descriptor.value : undefined;
+}
+function isMemoryFailure(error) {
+  return (error !== null && typeof error === 'object' && apply(weakSetHas, memoryErrors, [error])) ||
+    ownMessage(error) === ALLOCATION_FAILED;
+}
+function isUncatchable(error) {
+  if (isMemoryFailure(error)) return true;
+  const message = ownMessage(error);
+  return message !== undefined && (message === STACK_OVERFLOW || apply(setHas, SIZE_LIMITS, [message]) ||
+    apply(stringStartsWith, message, [TYPED_ARRAY_LENGTH]));
+}
+// At the start of every catch block, with what it caught.
+function caught(error) {
+  if (poisoned) throw poison;
+  if (isUncatchable(error)) {
+    poisoned = true;
+    poison = error;
+    throw error;
+  }
+}
+// At the start of every finally block, with what the last catch of the call recorded: a catch
+// whose guard overflowed the stack once more recorded the error, and the finally must not let
+// it go (by a return, say).
+function leaving(thrown) {
+  if (poisoned) throw poison;
+  if (isUncatchable(thrown)) {
+    poisoned = true;
+    poison = thrown;
+    throw thrown;
+  }
+}
+const guard = freeze({ __proto__: null, caught, leaving });
 
 // A plain function, not a method, so that "new Function('…')" fails with the same clear message.
 function unavailable(what, hint) {
@@ -158,7 +245,8 @@ function isRealDate(value) {
   try {
     apply(dateGetTime, value, []);
     return true;
-  } catch {
+  } catch (error) {
+    caught(error);
     return false;
   }
 }
@@ -419,6 +507,57 @@ for (const ErrorType of [Error, TypeError, RangeError, SyntaxError, ReferenceErr
   for (const key of ['constructor', 'name', 'message', 'toString']) allowOverride(ErrorType.prototype, key);
 }
 
+// --- Promises: an executor cannot swallow what the guard must see --------------------------------
+// The Promise constructor turns whatever its executor throws into a rejection: the executor runs
+// behind the guard. (Async functions, which do the same, are refused by script-guard.ts.) Every
+// promise is marked handled as it is made: a step is synchronous, nothing it returns may be a
+// promise, and isolated-vm would fail the whole call over a rejection nobody handled as though
+// the sandbox had broken. Subclasses are refused, so no guest code runs while a promise is made.
+const promiseThen = RealPromise.prototype.then;
+let markingHandled = false;
+function ignoreRejection() {}
+function PaydocPromise(executor) {
+  if (new.target !== PaydocPromise) {
+    throw new TypeError(new.target === undefined ? "Promise constructor cannot be invoked without 'new'"
+      : 'Promise cannot be subclassed in paydoc scripts');
+  }
+  if (typeof executor !== 'function') return construct(RealPromise, [executor], PaydocPromise);
+  const promise = construct(RealPromise, [function (resolve, reject) {
+    try {
+      return apply(executor, undefined, [resolve, reject]);
+    } catch (error) {
+      // Recorded before the guard runs, and kept unless the guard passed it: a later ordinary
+      // error must not hide one whose guard overflowed the stack (and was swallowed with it).
+      const earlier = lastCaught;
+      lastCaught = error;
+      caught(error);
+      lastCaught = earlier;
+      throw error;
+    }
+  }], PaydocPromise);
+  if (!markingHandled) {
+    markingHandled = true;
+    try {
+      apply(promiseThen, promise, [undefined, ignoreRejection]);
+    } finally {
+      markingHandled = false;
+    }
+  }
+  return promise;
+}
+defineProperty(PaydocPromise, 'prototype', { value: RealPromise.prototype, writable: false });
+defineProperty(PaydocPromise, 'name', { value: 'Promise' });
+defineProperty(PaydocPromise, 'length', { value: 1 });
+for (const name of ['all', 'allSettled', 'any', 'race', 'reject', 'resolve', 'withResolvers']) {
+  if (typeof RealPromise[name] === 'function') defineHidden(PaydocPromise, name, RealPromise[name]);
+}
+defineProperty(PaydocPromise, Symbol.species, {
+  get: { [Symbol.species]() { return this; } }[Symbol.species], configurable: true,
+});
+defineHidden(RealPromise.prototype, 'constructor', PaydocPromise);
+defineHidden(G, 'Promise', PaydocPromise);
+hiddenIntrinsics.push(RealPromise);
+
 // --- The blue: module ---------------------------------------------------------------------------
 function messageOf(error) {
   try {
@@ -430,7 +569,8 @@ function messageOf(error) {
       }
     }
     return String(error);
-  } catch {
+  } catch (inner) {
+    caught(inner);
     return 'a value that cannot be shown was thrown';
   }
 }
@@ -450,6 +590,7 @@ const ECPair = freeze({
     try {
       hex = hostBitcoin(wif);
     } catch (error) {
+      caught(error);
       throw new RealError(messageOf(error));
     }
     return freeze({ publicKey: hexBuffer(hex), compressed: hex.length === 66 });
@@ -466,6 +607,7 @@ const bitcoinjs = freeze({
     try {
       answer = hostMultisig(pubKeyA, pubKeyB);
     } catch (error) {
+      caught(error);
       throw new RealError(messageOf(error));
     }
     const wallet = jsonParse(answer);
@@ -588,8 +730,8 @@ function typeName(value) {
     if (typeof constructor === 'function' && typeof constructor.name === 'string' && constructor.name !== '') {
       return 'a ' + constructor.name;
     }
-  } catch {
-    // fall through
+  } catch (error) {
+    caught(error);
   }
   return 'an object that is not plain';
 }
@@ -665,20 +807,33 @@ function serialize(root) {
 // --- Entry points -------------------------------------------------------------------------------
 const compiledSteps = [];
 
+// What an error that the guard stops says: always the same, whichever allocation or frame failed.
+function uncatchableFailure(error) {
+  if (isMemoryFailure(error)) return TAG_MEMORY;
+  return TAG_ERROR + 'RangeError: ' + ownMessage(error);
+}
+
 function failure(error) {
-  if (error !== null && typeof error === 'object' && apply(weakSetHas, memoryErrors, [error])) {
-    return TAG_MEMORY + error.message;
+  if (poisoned) return uncatchableFailure(poison);
+  if (isUncatchable(error)) {
+    poisoned = true;
+    poison = error;
+    return uncatchableFailure(error);
   }
-  if (error instanceof RealRangeError && error.message === 'Array buffer allocation failed') {
-    return TAG_MEMORY + error.message;
+  let message;
+  try {
+    message = messageOf(error);
+  } catch (inner) {
+    // messageOf poisoned the call (a guest getter overflowed the stack)
+    if (poisoned) return uncatchableFailure(poison);
+    message = 'a value that cannot be shown was thrown';
   }
-  const message = messageOf(error);
   return TAG_ERROR + (message.length > MAX_MESSAGE_CHARS ? apply(stringSlice, message, [0, MAX_MESSAGE_CHARS]) + '…' : message);
 }
 
 function compile(id, prologue, body) {
   try {
-    compiledSteps[id] = construct(RealFunction, [...GUEST_PARAMETERS, BLUE_PARAMETER, "'use strict'; " + prologue + '\n' + body + '\n']);
+    compiledSteps[id] = construct(RealFunction, [...GUEST_PARAMETERS, BLUE_PARAMETER, GUARD_PARAMETER, THROWN_PARAMETER, "'use strict'; " + prologue + '\n' + body + '\n']);
     return '';
   } catch (error) {
     return messageOf(error);
@@ -706,6 +861,9 @@ function invoke(id, argsJson, documentText, contractJson) {
   let outcome;
   documentJson = documentText === '' ? HOST_DOCUMENT : documentText;
   documentParsed = false;
+  poisoned = false;
+  poison = undefined;
+  lastCaught = undefined;
   try {
     const args = jsonParse(argsJson);
     args[DOCUMENT_INDEX] = readDocument;
@@ -715,6 +873,7 @@ function invoke(id, argsJson, documentText, contractJson) {
     }
     args[CONTRACT_INDEX] = lastContract;
     args[GUEST_PARAMETERS.length] = blueModule;
+    args[GUEST_PARAMETERS.length + 1] = guard;
     const result = apply(step, undefined, args);
     if (result === undefined) {
       outcome = TAG_ERROR + 'step must return a value';
@@ -728,6 +887,14 @@ function invoke(id, argsJson, documentText, contractJson) {
   } catch (error) {
     outcome = failure(error);
   }
+  // However the step ended: once the guard stopped an error, that error is the outcome.
+  if (!poisoned && lastCaught !== undefined && isUncatchable(lastCaught)) {
+    poisoned = true;
+    poison = lastCaught;
+  }
+  if (poisoned) outcome = uncatchableFailure(poison);
+  lastCaught = undefined;
+  poison = undefined;
   documentJson = null;
   documentRoot = undefined;
   return outcome;

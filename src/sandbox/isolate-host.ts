@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { multisigJsonForGuest, publicKeyFromWif } from './bitcoin-host.js';
 import type { GuestRuntime } from './guest-runtime.js';
-import { GUEST_RESULT_TAGS, GUEST_RUNTIME_SOURCE } from './guest-runtime.js';
+import { GUEST_RESULT_TAGS, GUEST_RUNTIME_SOURCE, uncatchableKind } from './guest-runtime.js';
 import type { PreparedCall, PreparedOutcome } from './script-call.js';
 import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from './script-call.js';
 import { prepareScript } from './script-source.js';
-import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
+import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome, ScriptUsage } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
 import type { JsonValue } from '../model/json.js';
 import { readAuthorView } from '../model/read-author-view.js';
@@ -86,9 +86,13 @@ export class IsolateHost implements Sandbox {
   }
 
   /** Runs one step. Never rejects for anything the script does; see {@link ScriptOutcome}. */
-  run(input: ScriptInput, limits?: Partial<ScriptLimits>): Promise<ScriptOutcome> {
+  run(
+    input: ScriptInput,
+    limits?: Partial<ScriptLimits>,
+    usage?: ScriptUsage,
+  ): Promise<ScriptOutcome> {
     try {
-      return Promise.resolve(this.runSync(input, limits));
+      return Promise.resolve(this.runSync(input, limits, usage));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -99,7 +103,7 @@ export class IsolateHost implements Sandbox {
    *
    * @throws RangeError when `limits` are not valid.
    */
-  runSync(input: ScriptInput, limits?: Partial<ScriptLimits>): ScriptOutcome {
+  runSync(input: ScriptInput, limits?: Partial<ScriptLimits>, usage?: ScriptUsage): ScriptOutcome {
     // In process the guest reads the document through readForGuest: only what a step asks for
     // is serialised, never the whole document.
     this.hostDocument = input.document;
@@ -108,6 +112,7 @@ export class IsolateHost implements Sandbox {
         this.runPrepared(
           { ...prepareCall({ ...input, document: null }), documentJson: '' },
           limits,
+          usage,
         ),
       );
     } finally {
@@ -127,7 +132,11 @@ export class IsolateHost implements Sandbox {
    *
    * @throws RangeError when `limits` are not valid.
    */
-  runPrepared(call: PreparedCall, limits?: Partial<ScriptLimits>): PreparedOutcome {
+  runPrepared(
+    call: PreparedCall,
+    limits?: Partial<ScriptLimits>,
+    usage?: ScriptUsage,
+  ): PreparedOutcome {
     const resolved = resolveLimits(limits, this.defaults);
     this.counters.calls += 1;
     if (this.closed)
@@ -151,9 +160,16 @@ export class IsolateHost implements Sandbox {
     }
     const compiled = this.compiled(state, call.code, resolved);
     if ('ok' in compiled) return compiled;
-    if ('error' in compiled) return { ok: false, code: 'script_error', message: compiled.error };
+    if ('error' in compiled) {
+      // It never ran.
+      if (usage !== undefined) usage.cpuMs = 0;
+      return { ok: false, code: 'script_error', message: compiled.error };
+    }
 
     let tagged: string;
+    // isolated-vm's timeout runs on the wall clock; the isolate's CPU time says how much of it
+    // the step actually ran (see ScriptUsage).
+    const cpuBefore = state.isolate.cpuTime;
     try {
       tagged = state.invoke.applySync(
         undefined,
@@ -163,14 +179,18 @@ export class IsolateHost implements Sandbox {
         },
       );
     } catch (error) {
+      if (usage !== undefined) measureCpu(state, cpuBefore, usage);
       return this.failure(state, error, resolved, resolved.cpuMs);
     }
+    if (usage !== undefined) measureCpu(state, cpuBefore, usage);
     const rest = tagged.slice(1);
     switch (tagged[0]) {
       case GUEST_RESULT_TAGS.value:
         return { ok: true, valueJson: rest };
       case GUEST_RESULT_TAGS.memory:
-        return { ok: false, code: 'script_memory', message: rest };
+        // The heap is full of the step's garbage: the next call (a retry) gets a fresh one.
+        this.discard();
+        return { ok: false, code: 'script_memory', message: memoryMessage(resolved) };
       default:
         return { ok: false, code: 'script_error', message: rest };
     }
@@ -287,6 +307,15 @@ export class IsolateHost implements Sandbox {
       return this.failure(state, error, limits, timeout);
     }
     this.counters.compiles += 1;
+    if (problem === '' && prepared.unreadable !== undefined) {
+      // It compiles, but the guard could not be put in: it does not run.
+      try {
+        state.release.applySync(undefined, [id], { timeout: 100 });
+      } catch {
+        state.broken = true;
+      }
+      return { error: `${prepared.unreadable} (the sandbox cannot read this code)` };
+    }
     if (problem === '') return { id };
     return { error: describeSyntaxError(problem, syntaxErrorLine(state.isolate, prepared.body)) };
   }
@@ -323,18 +352,25 @@ export class IsolateHost implements Sandbox {
     const message = messageOf(error);
     const outOfMemory = state.isolate.isDisposed || /memory limit/i.test(message);
     this.discard();
-    if (outOfMemory) {
-      return {
-        ok: false,
-        code: 'script_memory',
-        message: `step exceeded the sandbox memory limit of ${limits.memoryMb} MB`,
-      };
-    }
+    const uncatchable = uncatchableKind(message);
+    if (outOfMemory || uncatchable === 'memory')
+      return { ok: false, code: 'script_memory', message: memoryMessage(limits) };
+    if (uncatchable === 'error')
+      return { ok: false, code: 'script_error', message: `RangeError: ${message}` };
     if (/timed out/i.test(message)) {
       return {
         ok: false,
         code: 'script_timeout',
         message: `step exceeded its time limit of ${timeoutMs} ms`,
+      };
+    }
+    // isolated-vm's answer to a dynamic import() (script-guard.ts refuses the code before it
+    // gets here; this is the fallback): the script's doing, not a broken sandbox.
+    if (message === 'Not supported') {
+      return {
+        ok: false,
+        code: 'script_error',
+        message: 'the step used something the sandbox does not support (import())',
       };
     }
     return { ok: false, code: 'sandbox_unavailable', message: `sandbox failure: ${message}` };
@@ -344,6 +380,20 @@ export class IsolateHost implements Sandbox {
     const state = this.state;
     this.state = undefined;
     if (state !== undefined && !state.isolate.isDisposed) state.isolate.dispose();
+  }
+}
+
+/** One message for every memory failure: which allocation failed first differs between runs. */
+function memoryMessage(limits: ScriptLimits): string {
+  return `step exceeded the sandbox memory limit of ${limits.memoryMb} MB`;
+}
+
+/** Sets `usage.cpuMs` from the isolate's CPU clock (left unset if the isolate is gone). */
+function measureCpu(state: IsolateState, before: bigint, usage: ScriptUsage): void {
+  try {
+    usage.cpuMs = Number(state.isolate.cpuTime - before) / 1e6;
+  } catch {
+    // disposed under the call (out of memory): unknown
   }
 }
 

@@ -5,6 +5,7 @@ import { Worker } from 'node:worker_threads';
 import { IsolateHost } from './isolate-host.js';
 import type { PreparedOutcome } from './script-call.js';
 import { prepareCall } from './script-call.js';
+import type { ScriptUsage } from './sandbox.js';
 import type { WorkerMessage } from './worker-protocol.js';
 import { isRunRequest } from './worker-protocol.js';
 
@@ -41,8 +42,9 @@ function post(message: WorkerMessage): void {
 process.on('message', (message: unknown) => {
   if (!isRunRequest(message)) return;
   let outcome: PreparedOutcome;
+  const usage: ScriptUsage = {};
   try {
-    outcome = host.runPrepared(message.call, message.limits);
+    outcome = host.runPrepared(message.call, message.limits, usage);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     outcome = {
@@ -51,7 +53,12 @@ process.on('message', (message: unknown) => {
       message: `sandbox worker failure: ${reason}`,
     };
   }
-  post({ type: 'result', id: message.id, outcome });
+  post({
+    type: 'result',
+    id: message.id,
+    outcome,
+    ...(usage.cpuMs === undefined ? {} : { cpuMs: usage.cpuMs }),
+  });
 });
 
 // The supervisor went away (or closed us): nothing left to serve.

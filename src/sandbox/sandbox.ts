@@ -29,18 +29,39 @@ export interface ScriptLimits {
 export const DEFAULT_SCRIPT_LIMITS: ScriptLimits = { cpuMs: 50, memoryMb: 64 };
 
 /**
+ * What one call used, as far as the sandbox can tell; a caller that wants to know passes an
+ * empty object and the sandbox fills it in. `cpuMs` is the CPU time the step's code ran in
+ * the isolate (compiling excluded). It stays unset when the sandbox could not measure it (a
+ * worker killed or crashed under the step). A `script_timeout` whose `cpuMs` reaches the limit
+ * the call was given was the script's doing (it used its CPU time); one well below it was the
+ * machine's (the step waited for a CPU while the wall clock ran).
+ */
+export interface ScriptUsage {
+  cpuMs?: number;
+}
+
+/**
  * The outcome of one step. `script_error`: the guest threw or returned something that is not
- * JSON (a document-level rejection, deterministic). `script_timeout`, `script_memory` and
- * `sandbox_unavailable` are infrastructure failures: the event is rejected and may be retried.
+ * JSON (a document-level rejection, deterministic); a stack overflow and the limits of string,
+ * array and BigInt sizes are script errors guest code cannot catch. `script_memory`: the step
+ * ran out of the isolate's memory (also beyond the guest's reach, always with the same message).
+ * `script_timeout` (see {@link ScriptUsage} for whose fault it was) and `sandbox_unavailable`
+ * are infrastructure failures: the event is rejected and may be retried. `budget_exceeded`:
+ * the step ran all the CPU time it was given (see metered-sandbox.ts), the script's failure.
  */
 export type ScriptOutcome =
   { ok: true; value: JsonValue } | { ok: false; code: ScriptFailureCode; message: string };
 
 export type ScriptFailureCode =
-  'script_error' | 'script_timeout' | 'script_memory' | 'sandbox_unavailable';
+  'script_error' | 'script_timeout' | 'script_memory' | 'sandbox_unavailable' | 'budget_exceeded';
 
 /** A place to run JavaScript Code steps: in-process isolated-vm, or a supervised child process. */
 export interface Sandbox {
-  run(input: ScriptInput, limits?: Partial<ScriptLimits>): Promise<ScriptOutcome>;
+  /** Runs one step; when `usage` is given, fills in what the call used. */
+  run(
+    input: ScriptInput,
+    limits?: Partial<ScriptLimits>,
+    usage?: ScriptUsage,
+  ): Promise<ScriptOutcome>;
   close(): Promise<void>;
 }

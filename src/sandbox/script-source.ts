@@ -1,12 +1,17 @@
 import { BLUE_MODULE_EXPORTS } from './guest-api.js';
 import { BLUE_MODULE_PARAMETER } from './guest-runtime.js';
+import { guardScript } from './script-guard.js';
 
 /**
  * A step body ready to compile: `import … from 'blue:…'` lines blanked out (so line numbers
- * stay the same) and turned into a one-line `prologue` of bindings to the built-in module.
+ * stay the same) and turned into a one-line `prologue` of bindings to the built-in module, and
+ * the body rewritten so that it cannot catch what is not deterministic (script-guard.ts).
+ * `unreadable`: the body could not be read to be rewritten; it is the code as written, to be
+ * compiled only for the compiler's syntax error, and refused with this message if it compiles.
  */
 export type PreparedScript =
-  { ok: true; prologue: string; body: string } | { ok: false; message: string };
+  | { ok: true; prologue: string; body: string; unreadable?: string }
+  | { ok: false; message: string };
 
 // `import { a, b as c } from 'blue:…'` or `import * as ns from 'blue:…'`, either quote, the
 // binding list possibly over several lines, an optional semicolon and trailing line comment.
@@ -46,7 +51,14 @@ export function prepareScript(code: string): PreparedScript {
     }
   }
   const prologue = bindings.length === 0 ? '' : `const ${bindings.join(', ')};`;
-  return { ok: true, prologue, body };
+  const guarded = guardScript(body);
+  if (!guarded.ok) return guarded;
+  return {
+    ok: true,
+    prologue,
+    body: guarded.body,
+    ...(guarded.unreadable === undefined ? {} : { unreadable: guarded.unreadable }),
+  };
 }
 
 function bindingFor(clause: string): string | { error: string } {

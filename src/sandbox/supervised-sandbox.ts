@@ -1,6 +1,6 @@
 import type { PreparedCall, PreparedOutcome } from './script-call.js';
 import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from './script-call.js';
-import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
+import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome, ScriptUsage } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
 import { WorkerProcess } from './worker-process.js';
 import type { ResultMessage } from './worker-protocol.js';
@@ -72,6 +72,8 @@ interface Pending {
   call: PreparedCall;
   limits: ScriptLimits;
   resolve: (outcome: ScriptOutcome) => void;
+  /** Filled in with the CPU time the worker reports (nothing when it was killed or crashed). */
+  usage: ScriptUsage | undefined;
   /** Times the request was handed to a worker. */
   attempts: number;
 }
@@ -160,7 +162,11 @@ export class SupervisedSandbox implements Sandbox {
   }
 
   /** Runs one step in a worker. Never rejects for anything the script does; see {@link ScriptOutcome}. */
-  run(input: ScriptInput, limits?: Partial<ScriptLimits>): Promise<ScriptOutcome> {
+  run(
+    input: ScriptInput,
+    limits?: Partial<ScriptLimits>,
+    usage?: ScriptUsage,
+  ): Promise<ScriptOutcome> {
     if (this.closed) return Promise.resolve(unavailable('the sandbox is closed'));
     let resolved: ScriptLimits;
     let call: PreparedCall;
@@ -173,7 +179,7 @@ export class SupervisedSandbox implements Sandbox {
     return new Promise((resolve) => {
       const id = this.nextId;
       this.nextId += 1;
-      this.queue.push({ id, call, limits: resolved, resolve, attempts: 0 });
+      this.queue.push({ id, call, limits: resolved, resolve, usage, attempts: 0 });
       if (this.hopeless()) this.failQueue('no sandbox worker could be started');
       else this.pump();
     });
@@ -281,6 +287,8 @@ export class SupervisedSandbox implements Sandbox {
       this.armWatchdog(this.deadline(slot));
     }
     this.counters.served += 1;
+    if (pending?.usage !== undefined && message.cpuMs !== undefined)
+      pending.usage.cpuMs = message.cpuMs;
     pending?.resolve(parseOutcome(message.outcome));
     this.pump();
   }

@@ -14,11 +14,12 @@ export interface ReadyMessage {
   type: 'ready';
 }
 
-/** Worker → supervisor: the outcome of request `id`. */
+/** Worker → supervisor: the outcome of request `id`, and the CPU time it ran when known. */
 export interface ResultMessage {
   type: 'result';
   id: number;
   outcome: PreparedOutcome;
+  cpuMs?: number;
 }
 
 /** Anything the worker sends. */
@@ -46,8 +47,8 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (!isRecord(value)) return false;
   if (value.type === 'ready') return true;
   if (value.type !== 'result' || typeof value.id !== 'number') return false;
-  const { outcome } = value;
-  if (!isRecord(outcome)) return false;
+  const { outcome, cpuMs } = value;
+  if (!isRecord(outcome) || (cpuMs !== undefined && typeof cpuMs !== 'number')) return false;
   return outcome.ok === true
     ? typeof outcome.valueJson === 'string'
     : typeof outcome.code === 'string' && typeof outcome.message === 'string';

@@ -56,7 +56,9 @@ export interface Store {
 
   /**
    * Writes a batch in one durable transaction. Throws a PaydocError `store_conflict` (and
-   * writes nothing) if a document's version or a timeline's head is no longer the expected one.
+   * writes nothing) if a document's version or a timeline's head is no longer the expected one
+   * or a row breaks a constraint, and `storage_unavailable` (writing nothing) when the database
+   * cannot grow (disk full); the store keeps serving reads and takes writes again later.
    */
   commit(batch: WriteBatch): Promise<void>;
 }

@@ -4,7 +4,7 @@ import { blueId } from '../model/blue-id.js';
 import type { CoreTypeName } from '../model/core-type-ids.js';
 import { CORE_TYPE_IDS } from '../model/core-type-ids.js';
 import type { JsonObject } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import { isJsonObject, ownValue } from '../model/json.js';
 import type { PackageSource, TypeDefinition, TypeSource } from './type-definition.js';
 import { TypeRegistry } from './type-registry.js';
 import { replaceTypeRefs } from './type-refs.js';
@@ -26,7 +26,7 @@ export function buildRegistry(packages: readonly PackageSource[]): TypeRegistry 
       if (sources.has(qualified))
         throw new PaydocError('type_conflict', `type ${qualified} is defined twice`);
       sources.set(qualified, type);
-      const publishedId = pkg.publishedBlueIds[type.name];
+      const publishedId = ownValue(pkg.publishedBlueIds, type.name);
       if (publishedId !== undefined) published.set(qualified, publishedId);
     }
   }
@@ -38,7 +38,7 @@ export function buildRegistry(packages: readonly PackageSource[]): TypeRegistry 
   const problems: Problem[] = [];
 
   const idOfName = (alias: string): string | undefined => {
-    if (alias in CORE_TYPE_IDS) return CORE_TYPE_IDS[alias as CoreTypeName];
+    if (Object.hasOwn(CORE_TYPE_IDS, alias)) return CORE_TYPE_IDS[alias as CoreTypeName];
     const qualified = nameToQualified.get(alias);
     if (qualified !== undefined) return define(qualified).id;
     return [...definitions.values()].find((d) => d.id === alias || d.computedId === alias)?.id;

@@ -1,7 +1,7 @@
 import { PaydocError } from '../errors/paydoc-error.js';
 import type { Problem } from '../errors/problem.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject, isScalar } from '../model/json.js';
+import { isJsonObject, isScalar, ownValue } from '../model/json.js';
 import { fieldKeys, simplify } from '../model/node.js';
 import { escapeSegment } from '../model/json-pointer.js';
 import type {
@@ -157,7 +157,7 @@ export class TypeRegistry {
     this.refInto(spec, 'itemTypeId', node.itemType, `${pointer}/itemType`, problems);
     this.refInto(spec, 'keyTypeId', node.keyType, `${pointer}/keyType`, problems);
     this.refInto(spec, 'valueTypeId', node.valueType, `${pointer}/valueType`, problems);
-    if ('value' in node && node.value !== null) spec.fixed = node.value as JsonValue;
+    if (Object.hasOwn(node, 'value') && node.value !== null) spec.fixed = node.value as JsonValue;
     else if (Array.isArray(node.items)) spec.fixed = simplify(node.items);
     for (const key of fieldKeys(node)) {
       spec.fields[key] = this.specOf(
@@ -255,7 +255,7 @@ export class TypeRegistry {
     }
     if (parent.fixed !== undefined && own.fixed === undefined) merged.fixed = parent.fixed;
     for (const [key, field] of Object.entries(own.fields)) {
-      const inherited = parent.fields[key];
+      const inherited = ownValue(parent.fields, key);
       const childPointer = `${pointer}/${escapeSegment(key)}`;
       merged.fields[key] = inherited ? this.merge(inherited, field, childPointer, problems) : field;
     }
@@ -280,7 +280,8 @@ export class TypeRegistry {
           pointer,
         });
       }
-      const wider = inherited[key]?.typeId;
+      const declared = ownValue(inherited, key);
+      const wider = declared?.typeId;
       if (typeId !== undefined && wider !== undefined && !this.isSubtype(typeId, wider)) {
         problems.push({
           code: 'type_conflict',
@@ -288,7 +289,7 @@ export class TypeRegistry {
           pointer,
         });
       }
-      const nodeMerged = { ...(inherited[key]?.node ?? {}), ...node };
+      const nodeMerged = { ...(declared?.node ?? {}), ...node };
       const resolvedTypeId = typeId ?? wider;
       merged[key] = resolvedTypeId
         ? { typeId: resolvedTypeId, node: nodeMerged }
@@ -311,7 +312,7 @@ export function sameJson(a: JsonValue, b: JsonValue): boolean {
   if (keysA.length !== keysB.length) return false;
   return keysA.every(
     (key) =>
-      key in (b as JsonObject) &&
+      Object.hasOwn(b as JsonObject, key) &&
       sameJson(a[key] as JsonValue, (b as JsonObject)[key] as JsonValue),
   );
 }

@@ -3,7 +3,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import * as ajvFormats from 'ajv-formats';
 import type { Problem } from '../errors/problem.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject } from '../model/json.js';
+import { isJsonObject, ownValue } from '../model/json.js';
 import { escapeSegment, getAtPointer } from '../model/json-pointer.js';
 import type { SourceMap } from '../model/load-yaml.js';
 import { checkAnatomy, fieldKeys, locate, RESERVED_KEYS, simplify } from '../model/node.js';
@@ -38,7 +38,14 @@ export class DocumentValidator {
   private readonly contractTypeId: string | undefined;
 
   constructor(private readonly registry: TypeRegistry) {
-    this.ajv = new Ajv({ allErrors: true, strict: false, allowUnionTypes: true });
+    // ownProperties: a field the schema names (`required`, `properties`) is present only as an
+    // own property, so an instance without a `toString` field does not "have" Object.prototype's.
+    this.ajv = new Ajv({
+      allErrors: true,
+      strict: false,
+      allowUnionTypes: true,
+      ownProperties: true,
+    });
     addFormats(this.ajv);
     for (const definition of registry.list()) {
       const schema = typeSchema(registry, registry.resolve(definition.id), schemaUrn);
@@ -118,12 +125,12 @@ export class DocumentValidator {
       }
     }
     const fields = this.fieldsOf(typeId, expected.spec);
-    for (const key in raw) {
+    for (const key of Object.keys(raw)) {
       if (RESERVED_KEYS.has(key)) continue;
       const child = raw[key] as JsonValue;
-      const prior = before?.[key];
+      const prior = before === undefined ? undefined : ownValue(before, key);
       if (prior !== undefined && child === prior) continue;
-      const spec = fields[key];
+      const spec = ownValue(fields, key);
       // A field the type declares as "any value" (an event pattern, a patch value, a message)
       // holds data, not a typed instance: it is matched or copied, never validated as one.
       if (spec !== undefined && isAnyValue(spec)) continue;
@@ -191,9 +198,10 @@ export class DocumentValidator {
   ): void {
     const declared = typeId ? this.registry.resolve(typeId).contracts : {};
     for (const [key, entry] of Object.entries(contracts)) {
-      if (previous !== undefined && previous[key] === entry) continue;
+      if (previous !== undefined && ownValue(previous, key) === entry) continue;
       const entryPointer = `${pointer}/${escapeSegment(key)}`;
-      const inherited = declared[key]?.typeId;
+      const declaredContract = ownValue(declared, key);
+      const inherited = declaredContract?.typeId;
       if (!isJsonObject(entry)) {
         problems.push({
           code: 'validation_failed',
@@ -210,7 +218,7 @@ export class DocumentValidator {
         });
         continue;
       }
-      const declaredNode = declared[key]?.node;
+      const declaredNode = declaredContract?.node;
       if (declaredNode !== undefined)
         this.checkInheritedContract(key, declaredNode, entry, entryPointer, problems);
       const effective = declaredNode === undefined ? entry : { ...declaredNode, ...entry };
@@ -234,7 +242,7 @@ export class DocumentValidator {
     problems: Problem[],
   ): void {
     for (const field of fieldKeys(declared)) {
-      if (!(field in entry)) continue;
+      if (!Object.hasOwn(entry, field)) continue;
       const fixed = simplify(declared[field] as JsonValue);
       if (!sameJson(fixed, simplify(entry[field] as JsonValue))) {
         problems.push({
@@ -259,8 +267,8 @@ export class DocumentValidator {
   ): boolean {
     const fields = this.fieldValidators(typeId);
     if (fields === undefined) return false;
-    for (const key in before) {
-      if (!(key in raw) && fields.required.has(key)) {
+    for (const key of Object.keys(before)) {
+      if (!Object.hasOwn(raw, key) && fields.required.has(key)) {
         problems.push({
           code: 'validation_failed',
           message: `missing required field '${key}'`,
@@ -268,9 +276,9 @@ export class DocumentValidator {
         });
       }
     }
-    for (const key in raw) {
+    for (const key of Object.keys(raw)) {
       const value = raw[key] as JsonValue;
-      if (value === before[key]) continue;
+      if (value === ownValue(before, key)) continue;
       const validate = fields.byKey.get(key);
       if (validate === undefined) continue;
       const simple = simplify(value);

@@ -100,7 +100,7 @@ describe('CommitQueue', () => {
     ]);
   });
 
-  it('fails every request of a group whose commit fails, and acknowledges none', async () => {
+  it('fails every request of a group whose commit fails (tried again alone too), and acknowledges none', async () => {
     const queue = new CommitQueue(store, () => 1000);
     store.commit = () => Promise.reject(new Error('disk full'));
     const results = await Promise.allSettled([

@@ -12,6 +12,7 @@ import { defaultTypeRegistry } from '../../src/types/load-library.js';
 import { DocumentValidator } from '../../src/validation/document-validator.js';
 import type { ProcessExit } from './support/server-process.js';
 import { ServerProcess, signalGroup, waitForGroupGone } from './support/server-process.js';
+import { seededRandom } from './support/seeded-random.js';
 
 // Requirement: while a client submits entries, the server process is killed (SIGKILL) at
 // random moments; after a restart every acknowledged entry is present, none is applied twice,
@@ -32,19 +33,7 @@ const EMAIL = 'merchant@paydoc.test';
 
 const SEED = Number(process.env.PAYDOC_CRASH_SEED ?? Math.floor(Math.random() * 2 ** 32)) >>> 0;
 
-/** mulberry32: small, seedable, good enough to pick moments. */
-function prng(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const random = prng(SEED);
+const random = seededRandom(SEED);
 /** An integer in [min, max]. */
 const between = (min: number, max: number): number => min + Math.floor(random() * (max - min + 1));
 

@@ -64,16 +64,17 @@ describe('applyPatch (Blue semantics over fast-json-patch)', () => {
     expect(apply({}, { op: 'add', path: '/a', val: 2 })).toMatchObject({ before: undefined });
   });
 
-  it('forbids the root, processor markers and prototype paths', () => {
+  it('forbids the root, the contracts map as a whole, processor markers and __proto__', () => {
     for (const path of [
       '',
+      '/contracts',
       '/contracts/initialized',
+      '/contracts/initialized/documentId',
       '/contracts/checkpoint/lastEvents',
       '/contracts/terminated',
       '/contracts/embedded/paths',
       '/a/__proto__/x',
-      '/constructor',
-      '/a/prototype',
+      '/__proto__',
     ]) {
       expect(apply({ a: {} }, { op: 'replace', path, val: 1 }), path).toMatchObject({
         ok: false,
@@ -83,6 +84,90 @@ describe('applyPatch (Blue semantics over fast-json-patch)', () => {
     expect(
       apply({}, { op: 'add', path: '/contracts/myChannel', val: { type: 'Core/Channel' } }),
     ).toMatchObject({ ok: true });
+  });
+
+  it('refuses every op on /contracts itself, so markers can be neither forged nor dropped', () => {
+    const document: JsonObject = {
+      contracts: {
+        initialized: { type: 'Core/Processing Initialized Marker', documentId: 'real' },
+        checkpoint: { type: 'Core/Channel Event Checkpoint', lastEvents: {} },
+      },
+    };
+    const forged = { initialized: { documentId: 'forged' }, terminated: { cause: 'fatal' } };
+    for (const change of [
+      { op: 'replace', path: '/contracts', val: forged },
+      { op: 'add', path: '/contracts', val: {} },
+      { op: 'remove', path: '/contracts' },
+    ] as JsonObject[]) {
+      expect(apply(document, change), String(change.op)).toMatchObject({
+        ok: false,
+        code: 'patch_forbidden',
+        reason: 'the contracts map cannot be patched as a whole: /contracts',
+      });
+    }
+    expect(apply(document, { op: 'add', path: '/contracts/mine', val: {} })).toMatchObject({
+      ok: true,
+    });
+  });
+
+  it('refuses a path with an escape other than ~0 and ~1 (patch_invalid)', () => {
+    for (const path of ['/a~2b', '/a~', '/~', '/a/~x/b']) {
+      expect(apply({ a: {} }, { op: 'replace', path, val: 1 }), path).toMatchObject({
+        ok: false,
+        code: 'patch_invalid',
+      });
+    }
+    expect(apply({}, { op: 'add', path: '/a~0b~1c', val: 1 })).toMatchObject({
+      ok: true,
+      document: { 'a~b/c': 1 },
+    });
+  });
+
+  it("treats Object.prototype's names as ordinary fields", () => {
+    for (const name of [
+      'constructor',
+      'toString',
+      'valueOf',
+      'hasOwnProperty',
+      '__defineGetter__',
+    ]) {
+      const added = apply({}, { op: 'replace', path: `/${name}`, val: 1 });
+      expect(added, name).toMatchObject({ ok: true, applied: { op: 'add' }, before: undefined });
+      const document = (added as { document: JsonObject }).document;
+      expect(Object.hasOwn(document, name)).toBe(true);
+      expect(apply(document, { op: 'replace', path: `/${name}`, val: 2 })).toMatchObject({
+        ok: true,
+        applied: { op: 'replace' },
+        before: 1,
+      });
+      expect(apply({}, { op: 'add', path: `/a/${name}/b`, val: 1 })).toMatchObject({
+        ok: true,
+        document: { a: { [name]: { b: 1 } } },
+      });
+      // Absent fields cannot be removed, whatever Object.prototype has.
+      expect(apply({}, { op: 'remove', path: `/${name}` }), name).toMatchObject({
+        ok: false,
+        code: 'patch_invalid',
+      });
+      expect(apply(document, { op: 'remove', path: `/${name}` })).toMatchObject({
+        ok: true,
+        document: {},
+      });
+    }
+    expect(apply({}, { op: 'add', path: '/constructor/prototype', val: 1 })).toMatchObject({
+      ok: true,
+      document: { constructor: { prototype: 1 } },
+    });
+    expect(({} as { polluted?: unknown }).polluted).toBeUndefined();
+  });
+
+  it('refuses a value with a __proto__ key anywhere (patch_forbidden)', () => {
+    const val = JSON.parse('{"a": [{"__proto__": {"polluted": true}}]}') as JsonObject;
+    expect(apply({}, { op: 'add', path: '/x', val })).toMatchObject({
+      ok: false,
+      code: 'patch_forbidden',
+      reason: "the key '__proto__' is not allowed (at /a/0/__proto__ of the value for /x)",
+    });
   });
 
   it('rejects malformed changes and impossible paths', () => {

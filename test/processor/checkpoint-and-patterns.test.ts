@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { isNewer } from '../../src/processor/checkpoint.js';
+import type { JsonObject } from '../../src/model/json.js';
+import { isNewer, lastRecord } from '../../src/processor/checkpoint.js';
+import { processEvent } from '../../src/processor/process-event.js';
 import { compareCodePoints } from '../../src/processor/compare-keys.js';
 import { matchesPattern } from '../../src/processor/event-pattern.js';
 import { bindParticipants } from '../../src/processor/bind-participants.js';
@@ -43,6 +45,50 @@ describe('event patterns', () => {
     expect(matchesPattern(delivered, { trackingNumber: 'T1' }, registry)).toBe(true);
     expect(matchesPattern(delivered, { trackingNumber: { value: 'T2' } }, registry)).toBe(false);
     expect(matchesPattern({ message: 'x' }, { type: 'Package Delivered' }, registry)).toBe(false);
+  });
+});
+
+describe("contracts, checkpoints and patterns named like Object.prototype's members", () => {
+  const NAMES = ['constructor', 'toString', 'valueOf', 'hasOwnProperty', '__defineGetter__'];
+
+  it('deliver, checkpoint and match under those names, and skip a duplicate', async () => {
+    for (const name of NAMES) {
+      const document: JsonObject = {
+        seen: 0,
+        contracts: {
+          [name]: { type: 'Conversation/Timeline Channel', timelineId: 't' },
+          [`${name}2`]: {
+            type: 'Conversation/Sequential Workflow',
+            channel: name,
+            event: { message: { [name]: { value: 'yes' } } },
+            steps: [
+              {
+                type: 'Update Document',
+                changeset: [{ op: 'replace', path: '/seen', val: "${document('/seen') + 1}" }],
+              },
+            ],
+          },
+        },
+      };
+      const entry = (message: JsonObject, sequence: number) => ({
+        kind: 'timeline' as const,
+        entry: { timeline: { timelineId: 't' }, sequence, timestamp: 1000, message },
+      });
+      const first = await processEvent(document, entry({ [name]: 'yes' }, 1), { registry });
+      expect(first.status, name).toEqual({ kind: 'ok' });
+      expect(first.document.seen).toBe(1);
+      expect(lastRecord(first.document, name)?.sequence).toBe(1);
+      const unmatched = await processEvent(first.document, entry({ other: 'yes' }, 2), {
+        registry,
+      });
+      expect(unmatched.status).toEqual({ kind: 'ok' });
+      expect(unmatched.document.seen).toBe(1);
+      const again = await processEvent(unmatched.document, entry({ [name]: 'yes' }, 2), {
+        registry,
+      });
+      expect(again.skipped).toHaveLength(1);
+      expect(again.document.seen).toBe(1);
+    }
   });
 });
 

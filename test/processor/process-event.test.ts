@@ -104,13 +104,17 @@ describe('processEvent', () => {
     expect(result.status).toMatchObject({ kind: 'rejected', code: 'invalid_event', step: 'Emit' });
   });
 
-  it('reports a JavaScript timeout as a retryable rejection and changes nothing', async () => {
+  it('rejects a step that spends its whole CPU time as over budget (not retried), changing nothing', async () => {
     const document = workflow([
       update('/a', 1),
       { name: 'Spin', type: 'Conversation/JavaScript Code', code: 'while (true) {}' },
     ]);
     const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
-    expect(result.status).toMatchObject({ kind: 'rejected', code: 'script_timeout', step: 'Spin' });
+    expect(result.status).toMatchObject({
+      kind: 'rejected',
+      code: 'budget_exceeded',
+      step: 'Spin',
+    });
     expect(result.document).toBe(document);
   });
 

@@ -239,7 +239,7 @@ describe('deterministic profile', () => {
     const outcome = run(code);
     expectError(outcome, 'script_error');
     // The guest itself can catch the failure: it happens inside the isolate, not in the host.
-    if (!/async|Promise/.test(_name)) {
+    if (!/async|Promise/i.test(_name)) {
       const caught = run(
         `try { ${code} } catch (error) { return { caught: error instanceof Error }; }`,
       );

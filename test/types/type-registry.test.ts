@@ -3,6 +3,7 @@ import { CORE_TYPE_IDS } from '../../src/model/core-type-ids.js';
 import type { JsonObject } from '../../src/model/json.js';
 import { buildRegistry } from '../../src/types/build-registry.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
+import { sameJson } from '../../src/types/type-registry.js';
 import type { PackageSource } from '../../src/types/type-definition.js';
 
 const registry = defaultTypeRegistry();
@@ -151,5 +152,36 @@ describe('buildRegistry', () => {
       pkg('Payments', { Thing: { x: 1 } }),
     ]);
     expect(built.lookup('Thing')?.qualifiedName).toBe('Payments/Thing');
+  });
+});
+
+describe("names of Object.prototype's members are names like any other", () => {
+  it('types called toString or constructor get their own BlueIds, fields and contracts', () => {
+    const built = buildRegistry([
+      pkg('P', {
+        toString: { constructor: { type: 'Integer' } },
+        constructor: { type: 'P/toString', valueOf: { type: 'Text' } },
+      }),
+    ]);
+    const toString = built.lookup('P/toString');
+    expect(typeof toString?.id).toBe('string');
+    expect(toString?.id).toBe(toString?.computedId);
+    const child = built.resolve(built.lookup('P/constructor')!.id);
+    expect(Object.keys(child.spec.fields).sort()).toEqual(['constructor', 'valueOf']);
+    expect(child.lineage).toContain(toString?.id);
+  });
+
+  it("reports a reference to 'toString' or 'constructor' as an unknown type", () => {
+    for (const name of ['toString', 'constructor', 'hasOwnProperty']) {
+      expect(() => buildRegistry([pkg('P', { A: { f: { type: name } } })]), name).toThrow(
+        new RegExp(`P/A: unknown type '${name}'`),
+      );
+    }
+  });
+
+  it('sameJson compares own fields only', () => {
+    expect(sameJson({ constructor: {} }, { other: {} })).toBe(false);
+    expect(sameJson({ toString: {} }, { valueOf: {} })).toBe(false);
+    expect(sameJson({ toString: { a: 1 } }, { toString: { a: 1 } })).toBe(true);
   });
 });

@@ -1,7 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { defaultTypeRegistry } from '../../src/types/load-library.js';
+import type { JsonObject } from '../../src/model/json.js';
+import { buildRegistry } from '../../src/types/build-registry.js';
+import {
+  DEFAULT_LIBRARY_DIR,
+  defaultTypeRegistry,
+  readPackages,
+} from '../../src/types/load-library.js';
 import { checkDocument } from '../../src/validation/check-document.js';
 import { DocumentValidator } from '../../src/validation/document-validator.js';
 
@@ -46,7 +52,7 @@ const BROKEN: Record<string, { line: number; code: string; words: RegExp }> = {
     code: 'validation_failed',
     words: /amount must be an integer, got 10.5/,
   },
-  'alias-bomb.yaml': { line: 6, code: 'yaml_alias_limit', words: /aliases/ },
+  'alias-bomb.yaml': { line: 7, code: 'yaml_alias_limit', words: /aliases/ },
   'huge-integer.yaml': {
     line: 2,
     code: 'yaml_unsafe_integer',
@@ -147,5 +153,62 @@ describe('validation rules', () => {
 
   it('rejects a document that is not a map', () => {
     expect(check('- a\n- b\n').ok).toBe(false);
+  });
+});
+
+describe("fields named like Object.prototype's members", () => {
+  const NAMES = [
+    'constructor',
+    'toString',
+    'valueOf',
+    'hasOwnProperty',
+    'isPrototypeOf',
+    '__defineGetter__',
+  ];
+
+  it('are data in untyped and typed documents, contracts and revalidation', () => {
+    for (const name of NAMES) {
+      const untyped = JSON.parse(
+        JSON.stringify({
+          [name]: { a: 1 },
+          nested: { [name]: { [name]: 'x' } },
+          list: [{ [name]: {} }],
+        }),
+      ) as JsonObject;
+      expect(validator.validate(untyped), name).toEqual([]);
+      const typed = check(
+        `type: Card Payment\namount: 1000\ncurrency: USD\ntoken: tok_visa\n${name}:\n  ${name}: 1\ncontracts:\n  ${name}:\n    type: Timeline Channel\n    timelineId: t\n`,
+      );
+      expect(typed.ok ? [] : typed.problems, name).toEqual([]);
+      const changed = { ...untyped, extra: { [name]: { b: 2 } } };
+      expect(validator.revalidate(changed, untyped), name).toEqual([]);
+    }
+  });
+
+  it("are checked as a type declares them, present only when the instance's own", () => {
+    const odd: JsonObject = {
+      name: 'Odd Thing',
+      toString: { type: 'Integer' },
+      constructor: { type: 'Text', schema: { required: true } },
+    };
+    const registry = buildRegistry([
+      ...readPackages(DEFAULT_LIBRARY_DIR),
+      {
+        name: 'Odd',
+        publishedBlueIds: {},
+        types: [{ name: 'Odd Thing', packageName: 'Odd', node: odd }],
+      },
+    ]);
+    const oddValidator = new DocumentValidator(registry);
+    expect(oddValidator.validate({ type: 'Odd/Odd Thing', constructor: 'c' })).toEqual([]);
+    expect(oddValidator.validate({ type: 'Odd/Odd Thing', constructor: 'c', toString: 5 })).toEqual(
+      [],
+    );
+    expect(oddValidator.validate({ type: 'Odd/Odd Thing' })).toMatchObject([
+      { code: 'validation_failed', message: "missing required field 'constructor'" },
+    ]);
+    expect(
+      oddValidator.validate({ type: 'Odd/Odd Thing', constructor: 'c', toString: 'x' }),
+    ).toMatchObject([{ code: 'validation_failed', pointer: '/toString' }]);
   });
 });

@@ -36,7 +36,10 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
       const claim = claimOf(request, account);
       if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
       const text = typeof request.body === 'string' ? request.body : '';
+      const done = await context.turns.admit(account.id);
+      const started = performance.now();
       const checked = checkDocument(text, context.validator);
+      done(performance.now() - started);
       if (!checked.ok) return sendError(request, reply, problemsError(checked.problems));
       const answer = await context.engine.createDocument(
         account.id,

@@ -73,7 +73,6 @@ const LITERAL_IDS: Readonly<Record<string, unknown>> = {
   null: null,
   undefined,
 };
-const FORBIDDEN_PROPS = new Set(['__proto__', 'prototype', 'constructor']);
 
 const cache = new Map<string, Node | Unsupported>();
 
@@ -119,7 +118,8 @@ function tokenize(source: string): Token[] {
             "'": "'",
             '"': '"',
           };
-          if (escaped === undefined || !(escaped in map)) throw new Unsupported('escape');
+          if (escaped === undefined || !Object.hasOwn(map, escaped))
+            throw new Unsupported('escape');
           text += map[escaped];
           j += 2;
         } else {
@@ -180,7 +180,10 @@ function parse(source: string): Node {
     let left = unary();
     for (;;) {
       const token = peek();
-      const precedence = token?.t === 'op' ? BINARY_PRECEDENCE[token.v] : undefined;
+      const precedence =
+        token?.t === 'op' && Object.hasOwn(BINARY_PRECEDENCE, token.v)
+          ? BINARY_PRECEDENCE[token.v]
+          : undefined;
       if (token === undefined || precedence === undefined || precedence <= minPrecedence)
         return left;
       next();
@@ -236,7 +239,7 @@ function parse(source: string): Node {
     if (token.t === 'num') return { k: 'lit', v: Number(token.v) };
     if (token.t === 'str') return { k: 'lit', v: token.v };
     if (token.t === 'id') {
-      if (token.v in LITERAL_IDS) return { k: 'lit', v: LITERAL_IDS[token.v] };
+      if (Object.hasOwn(LITERAL_IDS, token.v)) return { k: 'lit', v: LITERAL_IDS[token.v] };
       return { k: 'id', name: token.v };
     }
     if (token.v === '(') {
@@ -287,9 +290,14 @@ function evaluate(node: Node, scope: Scope): unknown {
   }
 }
 
+/**
+ * A member read. Field names are data: an own field is its value whatever it is called
+ * (`event.constructor`, `steps.s.toString`). A name the value lacks but inherits (a method of
+ * Object.prototype or Array.prototype, `__proto__`) is left to the sandbox, which answers as
+ * JavaScript does; any other missing name is undefined, as in JavaScript.
+ */
 function readProperty(obj: unknown, prop: unknown): unknown {
   const key = String(prop);
-  if (FORBIDDEN_PROPS.has(key)) throw new Unsupported('property');
   if (typeof obj === 'string') {
     if (key === 'length') return obj.length;
     if (/^\d+$/.test(key)) return obj[Number(key)];
@@ -297,9 +305,10 @@ function readProperty(obj: unknown, prop: unknown): unknown {
   }
   if (Array.isArray(obj) && key === 'length') return obj.length;
   if (typeof obj !== 'object') throw new Unsupported('property of a primitive');
-  return Object.prototype.hasOwnProperty.call(obj, key)
-    ? (obj as Record<string, unknown>)[key]
-    : undefined;
+  if (Object.hasOwn(obj as object, key) && key !== '__proto__')
+    return (obj as Record<string, unknown>)[key];
+  if (key in (obj as object)) throw new Unsupported('inherited property');
+  return undefined;
 }
 
 // The subset must behave exactly like JavaScript, loose equality included.

@@ -1,5 +1,6 @@
 import type { JsonObject, JsonValue } from '../../model/json.js';
-import { isJsonObject } from '../../model/json.js';
+import { isJsonObject, protoKeyPath } from '../../model/json.js';
+import { toPointer } from '../../model/json-pointer.js';
 import type { TypeRegistry } from '../../types/type-registry.js';
 import { applyPatch } from '../apply-patch.js';
 import type { KnownTypes } from '../known-types.js';
@@ -62,6 +63,15 @@ async function runJavaScript(step: JsonObject, scope: StepScope): Promise<StepOu
   if (!outcome.ok)
     throw new Rejection(outcome.code, `step ${scope.stepName}: ${outcome.message}`, scope.stepName);
   const value = outcome.value;
+  // Field names are data, except `__proto__`, which no input may carry (the loader refuses it).
+  const protoKey = protoKeyPath(value);
+  if (protoKey !== undefined) {
+    throw new Rejection(
+      'script_error',
+      `step ${scope.stepName}: the result has the key '__proto__' (at ${toPointer(protoKey)}), which is not allowed`,
+      scope.stepName,
+    );
+  }
   if (!isJsonObject(value))
     return { document: scope.document, patches: [], before: [], events: [], result: value };
   const { events, ...result } = value;

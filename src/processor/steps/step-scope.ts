@@ -1,4 +1,6 @@
 import type { JsonObject, JsonValue } from '../../model/json.js';
+import { protoKeyPath } from '../../model/json.js';
+import { toPointer } from '../../model/json-pointer.js';
 import type { Sandbox, ScriptLimits, ScriptOutcome } from '../../sandbox/sandbox.js';
 import { readAuthorView } from '../../model/read-author-view.js';
 import { Rejection } from '../rejection.js';
@@ -108,6 +110,14 @@ async function evaluateInSandbox(expr: string, scope: StepScope): Promise<unknow
     );
   }
   const value = outcome.value;
+  const protoKey = protoKeyPath(value);
+  if (protoKey !== undefined) {
+    throw new Rejection(
+      'expression_error',
+      `step ${scope.stepName}: \${${expr}} has the key '__proto__' (at ${toPointer(protoKey.slice(1))}), which is not allowed`,
+      scope.stepName,
+    );
+  }
   return value !== null && typeof value === 'object' && !Array.isArray(value)
     ? value.value
     : undefined;
@@ -116,6 +126,13 @@ async function evaluateInSandbox(expr: string, scope: StepScope): Promise<unknow
 function toJson(value: unknown, expr: string, stepName: string): JsonValue {
   if (value === undefined) {
     throw new Rejection('expression_error', `step ${stepName}: \${${expr}} is undefined`, stepName);
+  }
+  if (typeof value === 'function') {
+    throw new Rejection(
+      'expression_error',
+      `step ${stepName}: \${${expr}} is a function`,
+      stepName,
+    );
   }
   if (typeof value === 'number' && !Number.isFinite(value)) {
     throw new Rejection(

@@ -251,6 +251,15 @@ export class SqliteStore implements Store {
       this.db.transaction(() => this.write(batch)).immediate();
     } catch (error) {
       if (error instanceof PaydocError) return Promise.reject(error);
+      // better-sqlite3 rolls the transaction back when a statement throws (SQLite may already
+      // have): nothing of the batch is written, and the next commit starts clean.
+      if (isStorageFull(error))
+        return Promise.reject(
+          new PaydocError(
+            'storage_unavailable',
+            `the database cannot take writes now: ${(error as Error).message}`,
+          ),
+        );
       if (isConstraintError(error))
         return Promise.reject(
           new PaydocError('store_conflict', `the commit was refused: ${(error as Error).message}`),
@@ -460,11 +469,25 @@ function parseObject(text: unknown): JsonObject {
   return JSON.parse(String(text)) as JsonObject;
 }
 
+function sqliteCode(error: unknown): string | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' ? code : undefined;
+}
+
 function isConstraintError(error: unknown): boolean {
+  return sqliteCode(error)?.startsWith('SQLITE_CONSTRAINT') === true;
+}
+
+/**
+ * The disk (or the database's size limit) is full: SQLITE_FULL, which SQLite's unix VFS also
+ * reports for ENOSPC on a write, or an I/O error that names ENOSPC.
+ */
+function isStorageFull(error: unknown): boolean {
+  const code = sqliteCode(error);
+  if (code === 'SQLITE_FULL') return true;
   return (
-    typeof error === 'object' &&
-    error !== null &&
-    typeof (error as { code?: unknown }).code === 'string' &&
-    (error as { code: string }).code.startsWith('SQLITE_CONSTRAINT')
+    code?.startsWith('SQLITE_IOERR') === true &&
+    /ENOSPC|no space left|disk is full/i.test((error as Error).message)
   );
 }

@@ -90,6 +90,29 @@ export class ServerProcess {
     return { server, url };
   }
 
+  /**
+   * Spawns `paydoc <args…>` (e.g. `serve --port 3000 --db FILE`) the way {@link start} does,
+   * without waiting for anything: for a server that is expected not to start.
+   */
+  static spawn(args: string[], env: Record<string, string> = {}): ServerProcess {
+    const child = spawn(
+      process.execPath,
+      ['--no-node-snapshot', '--import', 'tsx', 'src/cli/main.ts', ...args],
+      {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    return new ServerProcess(child);
+  }
+
+  /** Resolves with the URL once a spawned server prints it (rejects if it exits first). */
+  waitListening(timeoutMs = 30_000): Promise<string> {
+    return this.listening(timeoutMs);
+  }
+
   /** Everything the process printed (stdout and stderr, the last 64 KiB). */
   get log(): string {
     return this.output;

@@ -58,6 +58,35 @@ describe('the ${} evaluator', () => {
     }
   });
 
+  it("reads own fields named like Object.prototype's members as data", () => {
+    const odd = {
+      ...scope,
+      event: JSON.parse(
+        '{"constructor": 1, "toString": "t", "valueOf": {"hasOwnProperty": true}, "prototype": 3}',
+      ) as unknown,
+    };
+    expect(evaluateExpression('event.constructor', odd)).toBe(1);
+    expect(evaluateExpression('event.toString', odd)).toBe('t');
+    expect(evaluateExpression("event['valueOf'].hasOwnProperty", odd)).toBe(true);
+    expect(evaluateExpression('event.prototype + event.constructor', odd)).toBe(4);
+  });
+
+  it('leaves inherited members and bare names of Object.prototype to the sandbox', () => {
+    for (const source of [
+      'toString',
+      'constructor',
+      'valueOf',
+      'hasOwnProperty',
+      'event.toString',
+      'event.message.nested.hasOwnProperty',
+      'event.message.list.map',
+      'event.__proto__',
+      'steps.Compute.__defineGetter__',
+    ]) {
+      expect(() => evaluateExpression(source, scope), source).toThrow(Unsupported);
+    }
+  });
+
   it('throws a TypeError like JavaScript for a property of undefined', () => {
     expect(() => evaluateExpression('event.nothing.here', scope)).toThrow(TypeError);
   });
