@@ -111,7 +111,7 @@ class EventRun {
       await this.deliver(this.queue.shift() as Delivery);
     }
     if (this.document !== this.original) {
-      checkStateLimits(this.document);
+      checkStateLimits(this.document, this.original, this.patches);
       this.checkValid();
     }
     const status: ProcessStatus = this.terminated

@@ -51,10 +51,30 @@ const extents = new WeakMap<object, Extent>();
 const KEPT_FROM_NODES = 16;
 
 /**
- * Rejects a state that `loadYaml` would refuse as JSON text: more than 4 MiB of UTF-8, nesting
- * deeper than 64, more than 200,000 nodes, or an integer beyond ±(2^53−1).
+ * Upper bounds of whole documents already checked. An event's change is bounded by its patches
+ * (and the checkpoint marker it rewrites), so a document whose predecessor is known and whose
+ * patches are small is checked in the size of its patches; the bound only grows (a `replace`
+ * that shrinks is counted as growth), and once it nears a limit the document is measured again.
  */
-export function checkStateLimits(document: JsonObject): void {
+const documents = new WeakMap<JsonObject, Extent>();
+/** What rewriting the checkpoint marker may add at most, besides the patches. */
+const CHECKPOINT_SLACK = { nodes: 64, bytes: 4096 };
+
+/**
+ * Rejects a state that `loadYaml` would refuse as JSON text: more than 4 MiB of UTF-8, nesting
+ * deeper than 64, more than 200,000 nodes, or an integer beyond ±(2^53−1). `before` is the
+ * state the event started from and `patches` what it applied.
+ */
+export function checkStateLimits(
+  document: JsonObject,
+  before: JsonObject,
+  patches: readonly { path: string; val?: JsonValue }[],
+): void {
+  const bounded = boundedBy(documents.get(before), patches);
+  if (bounded !== undefined) {
+    documents.set(document, bounded);
+    return;
+  }
   const measured = measure(document, STATE_LIMITS.maxDepth, false);
   if ('problem' in measured) {
     throw new Rejection(
@@ -62,6 +82,33 @@ export function checkStateLimits(document: JsonObject): void {
       `the document would be more than a document may be: ${measured.problem}${measured.at === '' ? '' : ` (at ${measured.at})`}`,
     );
   }
+  documents.set(document, measured);
+}
+
+/** A bound of the document after `patches`, if one within the limits follows from `previous`. */
+function boundedBy(
+  previous: Extent | undefined,
+  patches: readonly { path: string; val?: JsonValue }[],
+): Extent | undefined {
+  if (previous === undefined) return undefined;
+  let { nodes, bytes, height } = { ...previous };
+  nodes += CHECKPOINT_SLACK.nodes;
+  bytes += CHECKPOINT_SLACK.bytes;
+  for (const patch of patches) {
+    const depth = patch.path.split('/').length - 1;
+    const value =
+      patch.val === undefined ? undefined : measure(patch.val, STATE_LIMITS.maxDepth - depth);
+    // An excess in a value (an unsafe integer, too deep) is for the full measure to report.
+    if (value !== undefined && 'problem' in value) return undefined;
+    nodes += depth + (value?.nodes ?? 0);
+    bytes += textBytes(patch.path) + 8 + (value?.bytes ?? 0);
+    height = Math.max(height, depth + (value?.height ?? 0));
+  }
+  const within =
+    nodes <= STATE_LIMITS.maxNodes &&
+    bytes <= STATE_LIMITS.maxBytes &&
+    height <= STATE_LIMITS.maxDepth;
+  return within ? { nodes, bytes, height } : undefined;
 }
 
 /** The extent of `value` with `depthLeft` levels allowed below it; the first excess found. */

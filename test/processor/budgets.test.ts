@@ -6,6 +6,7 @@ import type {
   ProcessContext,
   ProcessLimits,
   ProcessorEvent,
+  ProcessResult,
 } from '../../src/processor/processor-types.js';
 import { DEFAULT_LIMITS } from '../../src/processor/processor-types.js';
 import { isRetryableRejection } from '../../src/processor/rejection.js';
@@ -385,6 +386,37 @@ describe('the state an event leaves is one the loader would load', () => {
       reason: 'the document would be more than a document may be: more than 4194304 bytes of JSON',
     });
     expect(twice.document).toBe(once.document);
+  });
+
+  it('bounds a state grown a little every event, and measures it again before the limit', async () => {
+    // Each event appends 100 KB: accepted while the state stays within 4 MiB, refused once it
+    // would not, although every event is small (the check follows the patches, then measures).
+    const growing = workflow(
+      [
+        js('Chunk', "return { text: 'x'.repeat(100 * 1024) };"),
+        update('Append', '/chunks/-', '${steps.Chunk.text}'),
+      ],
+      {},
+      { chunks: [] },
+    );
+    let document: JsonObject = growing;
+    let accepted = 0;
+    let refused: ProcessResult | undefined;
+    for (let n = 1; n <= 60 && refused === undefined; n += 1) {
+      const result = await processEvent(
+        document,
+        entry({ type: 'Conversation/Event', n }),
+        context(host),
+      );
+      if (result.status.kind === 'ok') {
+        accepted += 1;
+        document = result.document;
+      } else refused = result;
+    }
+    // 4 MiB hold 40 chunks of 100 KB and a little more, not 41.
+    expect(accepted).toBe(40);
+    expect(refused?.status).toMatchObject({ kind: 'rejected', code: 'state_limit_exceeded' });
+    expect(refused?.document).toBe(document);
   });
 
   it('rejects more than 200,000 nodes', async () => {
