@@ -263,8 +263,9 @@ export class CommitQueue {
   private async runBatch(items: Waiting[]): Promise<void> {
     for (let run = 1; ; run += 1) {
       const alone = run > SPECULATIONS;
-      this.active += 1;
       if (alone) await this.runAlone();
+      else while (this.exclusive) await new Promise<void>((resolve) => setImmediate(resolve));
+      this.active += 1;
       try {
         const set = this.next.trackedFork();
         const done: Done[] = [];
@@ -292,8 +293,10 @@ export class CommitQueue {
 
   /** Waits until this batch is the only one running, and keeps others from starting. */
   private async runAlone(): Promise<void> {
+    // One batch at a time runs alone; one that waits for its turn counts as running for no one.
+    while (this.exclusive) await new Promise<void>((resolve) => setImmediate(resolve));
     this.exclusive = true;
-    while (this.active > 1 || this.committing || this.finished.length > 0)
+    while (this.active > 0 || this.committing || this.finished.length > 0)
       await new Promise<void>((resolve) => setImmediate(resolve));
   }
 

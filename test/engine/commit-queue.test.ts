@@ -137,3 +137,80 @@ describe('CommitQueue', () => {
     expect(seen).toEqual([5000, 5000]);
   });
 });
+
+describe('CommitQueue: keys side by side', () => {
+  /** Appends to one shared timeline after a pause, so requests of different keys overlap. */
+  const appendShared =
+    (pauseMs: number) =>
+    async (set: WorkingSet): Promise<Outcome<string>> => {
+      const timeline = await set.timeline('tl_shared');
+      if (timeline === undefined) return failure('not_found', 'tl_shared');
+      await new Promise((resolve) => setTimeout(resolve, pauseMs));
+      const sequence = timeline.headSequence + 1;
+      const blueId = `entry-${sequence}`;
+      set.putTimeline({ ...timeline, headSequence: sequence, headBlueId: blueId }, false);
+      set.rows.entries.push({ timelineId: 'tl_shared', sequence, blueId, entry: { n: sequence } });
+      return { ok: true, value: String(sequence) };
+    };
+
+  it('loses no write when batches of different keys touch the same timeline (they run again)', async () => {
+    const queue = new CommitQueue(store, () => 1000);
+    await queue.submit({ work: accountJob('owner@x'), respond });
+    await queue.submit({
+      work: (set, at) => {
+        set.putTimeline(
+          {
+            id: 'tl_shared',
+            ownerId: 'acct_owner@x',
+            headSequence: 0,
+            headBlueId: null,
+            createdAt: at,
+          },
+          true,
+        );
+        return Promise.resolve({ ok: true, value: 'made' });
+      },
+      respond,
+    });
+    // Twelve keys, each appending to the same timeline after a pause of its own: every batch
+    // reads the head, waits, and writes the next sequence; overlapping ones must run again.
+    const replies = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        queue.submit({
+          key: `k${index}`,
+          lane: `lane${index % 3}`,
+          work: appendShared(1 + (index % 4)),
+          respond,
+        }),
+      ),
+    );
+    const sequences = replies.map((reply) => Number(reply.body)).sort((a, b) => a - b);
+    expect(sequences).toEqual(Array.from({ length: 12 }, (_, index) => index + 1));
+    const entries = await store.entries('tl_shared', 0, 100);
+    expect(entries.map((entry) => entry.sequence)).toEqual(sequences);
+    expect((await store.timeline('tl_shared'))?.headSequence).toBe(12);
+  });
+
+  it('answers a fast key while a slow key of another lane is still running', async () => {
+    const queue = new CommitQueue(store, () => 1000);
+    let release = (): void => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const slow = queue.submit({
+      key: 'slow',
+      lane: 'hostile',
+      work: accountJob('slow@x', gate),
+      respond,
+    });
+    const fast = await queue.submit({
+      key: 'fast',
+      lane: 'benign',
+      work: accountJob('fast@x'),
+      respond,
+    });
+    expect(fast).toEqual({ statusCode: 201, body: 'acct_fast@x' });
+    expect(await store.accountByEmail('fast@x')).toBeDefined();
+    expect(await store.accountByEmail('slow@x')).toBeUndefined();
+    release();
+    expect(await slow).toEqual({ statusCode: 201, body: 'acct_slow@x' });
+  });
+});
