@@ -7,15 +7,15 @@ const ARRAY_INDEX = /^(?:0|[1-9]\d*)$/;
 /**
  * What `document(pointer)` returns to a step — in JavaScript Code and in `${…}` expressions
  * alike: the node at the RFC 6901 pointer (entering `{items: […]}` lists by index) in the
- * author's view (`{value: x}` is `x`, `{items}` is the list). The guest runtime's own reader,
- * which serves supervised workers, follows the same rules.
+ * author's view (`{value: x}` is `x`, `{items}` is the list). A path without its leading `/`
+ * (`counter`) is read as if it had one (`/counter`), as the reference processor reads it. The
+ * guest runtime's own reader, which serves supervised workers, follows the same rules.
  *
  * @throws Error for a malformed pointer, which the guest reports as the step's error.
  */
-export function readAuthorView(root: JsonValue, pointer: string): JsonValue | undefined {
-  if (pointer !== '' && !pointer.startsWith('/')) {
-    throw new Error(`invalid JSON pointer "${pointer}": it must be empty or start with "/"`);
-  }
+export function readAuthorView(root: JsonValue, path: string): JsonValue | undefined {
+  // As in the reference processor, `document('counter')` means `/counter`.
+  const pointer = path === '' || path.startsWith('/') ? path : `/${path}`;
   if (/~(?:[^01]|$)/.test(pointer))
     throw new Error(`invalid JSON pointer "${pointer}": "~" must be followed by 0 or 1`);
   let node: JsonValue | undefined = root;

@@ -12,8 +12,9 @@ export type PatchOutcome =
   | { ok: false; code: 'patch_invalid' | 'patch_forbidden'; reason: string };
 
 /**
- * Applies one change with Blue semantics: `add`/`replace`/`remove`; `replace` of a missing
- * path adds it; `add`/`replace` create missing parent objects; `-` appends; list nodes written
+ * Applies one change with Blue semantics: `add`/`replace`/`remove` in any case (a missing op
+ * is `replace`); `replace` of a missing path adds it; `add`/`replace` create missing parent
+ * objects; `-` appends; list nodes written
  * as `{items: […]}` are entered transparently. The input is never mutated: the containers on
  * the path are copied (the rest is shared) and fast-json-patch, validating, applies the change
  * to that copy. The root, `/contracts` as a whole and the processor's own markers cannot be
@@ -106,9 +107,12 @@ function parseChange(
   change: JsonValue,
 ): { op: AppliedPatch['op']; path: string; val: JsonValue | undefined } | string {
   if (!isJsonObject(change)) return 'a change must be a map {op, path, val}';
-  const { op, path } = change;
+  const { path } = change;
+  // As the reference: the op is read in any case, and a change without one is a replace.
+  const rawOp = change.op ?? 'replace';
+  const op = typeof rawOp === 'string' ? rawOp.toLowerCase() : rawOp;
   if (op !== 'add' && op !== 'replace' && op !== 'remove')
-    return `op must be add, replace or remove, got ${JSON.stringify(op)}`;
+    return `op must be add, replace or remove, got ${JSON.stringify(rawOp)}`;
   if (typeof path !== 'string') return 'path must be text';
   const val = change.val ?? change.value;
   if (op !== 'remove' && val === undefined) return `${op} ${path} needs a val`;

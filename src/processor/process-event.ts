@@ -162,6 +162,9 @@ class EventRun {
       documentId,
     });
     const initiated: JsonObject = { type: 'Core/Document Processing Initiated', documentId };
+    // As in blue-js, the lifecycle event is among the emitted events, first, whether or not a
+    // lifecycle channel listens to it.
+    this.emitted.push(initiated);
     return contracts.channels
       .filter((channel) => channel.kind === 'lifecycle')
       .map((channel) => ({ channel, event: initiated, entry: null }));
@@ -356,7 +359,17 @@ class EventRun {
       patches.push(...output.patches);
       befores.push(...output.before);
       if (output.result !== undefined) scope.steps = { ...scope.steps, [name]: output.result };
-      for (const event of output.events) events.push(this.checkEmitted(event, name));
+      for (const event of output.events) {
+        const checked = this.checkEmitted(event, name);
+        if (isTypedAs(checked, this.contracts().known.terminate, this.registry)) {
+          // Termination stops the handler at once (blue-js unwinds the run): what its steps
+          // did so far stays, the events after this one and the later steps never happen.
+          this.commit(scope.document, patches, befores, events);
+          this.terminate(checked);
+          return;
+        }
+        events.push(checked);
+      }
     }
     this.commit(scope.document, patches, befores, events);
   }
@@ -416,10 +429,6 @@ class EventRun {
     });
     const triggered = channels.filter((channel) => channel.kind === 'triggered');
     for (const event of events) {
-      if (isTypedAs(event, this.contracts().known.terminate, this.registry)) {
-        this.terminate(event);
-        return;
-      }
       this.emitted.push(event);
       for (const channel of triggered) {
         if (
@@ -436,6 +445,13 @@ class EventRun {
     const cause = scalarOf(event.cause) === 'fatal' ? 'fatal' : 'graceful';
     const reason = String(scalarOf(event.reason) ?? '');
     this.terminated = { cause, reason };
+    // blue-js reports the termination as an emitted event: `{type, cause, reason}`, the reason
+    // left out when there is none.
+    this.emitted.push({
+      type: 'Core/Document Processing Terminated',
+      cause,
+      ...(reason === '' ? {} : { reason }),
+    });
     this.document = withMarker(this.document, 'terminated', {
       type: 'Core/Processing Terminated Marker',
       cause,

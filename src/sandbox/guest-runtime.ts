@@ -681,9 +681,8 @@ const readDocument = {
   document(pointer) {
     if (documentJson === null) throw new RealError('document() can only be called while the step runs');
     if (typeof pointer !== 'string') throw new TypeError('document() expects a JSON pointer such as "/amount"');
-    if (pointer !== '' && !apply(stringStartsWith, pointer, ['/'])) {
-      throw new RealError('invalid JSON pointer "' + pointer + '": it must be empty or start with "/"');
-    }
+    // As in the reference processor (and model/read-author-view.ts), 'counter' means '/counter'.
+    if (pointer !== '' && !apply(stringStartsWith, pointer, ['/'])) pointer = '/' + pointer;
     if (apply(regexpTest, BAD_ESCAPE, [pointer])) {
       throw new RealError('invalid JSON pointer "' + pointer + '": "~" must be followed by 0 or 1');
     }

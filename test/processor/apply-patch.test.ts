@@ -59,6 +59,34 @@ describe('applyPatch (Blue semantics over fast-json-patch)', () => {
     ).toMatchObject({ document: { refunds: { items: [{ id: 9 }] } } });
   });
 
+  it('reads the op in any case, and a change without an op is a replace (as the reference)', () => {
+    const doc = { a: 1, b: 2 };
+    expect(apply(doc, { op: 'ADD', path: '/c', val: 3 })).toMatchObject({
+      ok: true,
+      applied: { op: 'add', path: '/c' },
+    });
+    expect(apply(doc, { op: 'Replace', path: '/a', val: 5 })).toMatchObject({
+      ok: true,
+      document: { a: 5 },
+      applied: { op: 'replace' },
+    });
+    expect(apply(doc, { op: 'REMOVE', path: '/b' })).toMatchObject({
+      ok: true,
+      document: { a: 1 },
+      applied: { op: 'remove' },
+    });
+    expect(apply(doc, { path: '/a', val: 7 })).toMatchObject({
+      ok: true,
+      document: { a: 7 },
+      applied: { op: 'replace' },
+    });
+    expect(apply(doc, { path: '/z', val: 7 })).toMatchObject({ ok: true, applied: { op: 'add' } });
+    expect(apply(doc, { op: 'move', path: '/a', val: 1 })).toMatchObject({
+      ok: false,
+      code: 'patch_invalid',
+    });
+  });
+
   it('reports the value before the change', () => {
     expect(apply({ a: 1 }, { op: 'replace', path: '/a', val: 2 })).toMatchObject({ before: 1 });
     expect(apply({}, { op: 'add', path: '/a', val: 2 })).toMatchObject({ before: undefined });

@@ -61,8 +61,41 @@ describe('processEvent', () => {
       createdAs: id,
       contracts: { initialized: { documentId: id } },
     });
+    // As in blue-js: the lifecycle event is reported among the emitted events, first.
+    expect(result.emitted).toEqual([
+      { type: 'Core/Document Processing Initiated', documentId: id },
+    ]);
+    const quiet = await processEvent(workflow([]), { kind: 'initialize' }, context);
+    expect(quiet.emitted).toEqual([
+      {
+        type: 'Core/Document Processing Initiated',
+        documentId: documentBlueId(workflow([]), registry),
+      },
+    ]);
     const again = await processEvent(result.document, { kind: 'initialize' }, context);
     expect(again.status).toMatchObject({ kind: 'rejected', code: 'already_initialized' });
+  });
+
+  it('stops the terminating handler at once and reports the termination as emitted', async () => {
+    const document = workflow([
+      update('/a', 1),
+      {
+        name: 'End',
+        type: 'Conversation/Trigger Event',
+        event: { type: 'Core/Document Processing Terminated', cause: 'fatal' },
+      },
+      update('/b', 2),
+      { name: 'Boom', type: 'Conversation/JavaScript Code', code: 'throw new Error("no")' },
+    ]);
+    const result = await processEvent(document, entry({ type: 'Conversation/Event' }), context);
+    expect(result.status).toEqual({ kind: 'terminated', cause: 'fatal', reason: '' });
+    expect(result.document).toMatchObject({ a: 1 });
+    expect(result.document.b).toBeUndefined();
+    expect(result.patches.map((patch) => patch.path)).toEqual(['/a']);
+    // blue-js leaves the reason out when there is none.
+    expect(result.emitted).toEqual([
+      { type: 'Core/Document Processing Terminated', cause: 'fatal' },
+    ]);
   });
 
   it('never mutates its input and returns the input itself when rejected', async () => {
@@ -207,7 +240,7 @@ describe('processEvent', () => {
     const document = {
       at: 5,
       contracts: {
-        t: { type: 'Core/Timer Channel', path: 'at' },
+        t: { type: 'Core/Timer Channel', path: '/at~2' },
         w: {
           type: 'Conversation/Sequential Workflow',
           channel: 't',
@@ -218,6 +251,23 @@ describe('processEvent', () => {
     const result = await processEvent(document, { kind: 'timer', timestamp: 10 }, context);
     expect(result.status).toEqual({ kind: 'ok' });
     expect(result.document.fired).toBeUndefined();
+  });
+
+  it('reads a timer path without its leading slash as the document() reader does', async () => {
+    const document = {
+      at: 5,
+      contracts: {
+        t: { type: 'Core/Timer Channel', path: 'at' },
+        w: {
+          type: 'Conversation/Sequential Workflow',
+          channel: 't',
+          steps: [update('/fired', true)],
+        },
+      },
+    };
+    const result = await processEvent(document, { kind: 'timer', timestamp: 10 }, context);
+    expect(result.status).toEqual({ kind: 'ok' });
+    expect(result.document.fired).toBe(true);
   });
 
   it('stops at the gas budget', async () => {

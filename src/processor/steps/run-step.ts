@@ -33,7 +33,7 @@ export async function runStep(
   if (typeId !== undefined && registry.isSubtype(typeId, known.updateDocument))
     return runUpdate(step, scope);
   if (typeId !== undefined && registry.isSubtype(typeId, known.triggerEvent)) {
-    const event = await resolveExpressions(step.event ?? null, scope);
+    const event = await resolvePayload(step.event ?? null, scope, true);
     return { document: scope.document, patches: [], before: [], events: [event] };
   }
   throw new Rejection(
@@ -115,4 +115,23 @@ async function runUpdate(step: JsonObject, scope: StepScope): Promise<StepOutput
     before.push(outcome.before);
   }
   return { document, patches, before, events: [] };
+}
+
+/**
+ * Resolves `${…}` in a Trigger Event payload, as the reference does: a node inside the payload
+ * that is itself a document (it carries `contracts`) is kept as written, expressions and all,
+ * for that document to evaluate when it runs. The payload's own top level is always resolved.
+ */
+async function resolvePayload(value: JsonValue, scope: StepScope, top = false): Promise<JsonValue> {
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = [];
+    for (const item of value) out.push(await resolvePayload(item, scope));
+    return out;
+  }
+  if (!isJsonObject(value)) return resolveExpressions(value, scope);
+  if (!top && Object.hasOwn(value, 'contracts')) return value;
+  const out: JsonObject = {};
+  for (const key of Object.keys(value))
+    out[key] = await resolvePayload(value[key] as JsonValue, scope);
+  return out;
 }

@@ -89,3 +89,38 @@ describe('step results with the names of Object.prototype', () => {
     expect(fn.reason).toBe('step S: ${document} is a function');
   });
 });
+
+describe('Trigger Event payloads', () => {
+  it("keeps a nested document's expressions as written (a node with contracts)", async () => {
+    const output = await runStep(
+      {
+        type: 'Trigger Event',
+        event: {
+          message: '${event.message}',
+          contracts: { note: '${event.message}' },
+          child: {
+            total: '${event.message}',
+            contracts: { c: { type: 'Core/Lifecycle Event Channel' } },
+          },
+          list: [{ x: '${event.message}', contracts: {} }, { y: '${event.message}' }],
+          deep: { inner: { z: '${event.message}' } },
+        },
+      },
+      scope(),
+      registry,
+      known,
+    );
+    expect(output.events).toEqual([
+      {
+        message: 'hi',
+        contracts: { note: 'hi' },
+        child: {
+          total: '${event.message}',
+          contracts: { c: { type: 'Core/Lifecycle Event Channel' } },
+        },
+        list: [{ x: '${event.message}', contracts: {} }, { y: 'hi' }],
+        deep: { inner: { z: 'hi' } },
+      },
+    ]);
+  });
+});
