@@ -1,9 +1,10 @@
 /**
  * What a paydoc "JavaScript Code" step sees (DESIGN.md §4.3, §5), for contract authors' editors.
  *
- * A step's `code` is the body of a strict-mode function that must `return` an object: its
- * `events` list is emitted, its other fields become the step's result (`steps.<name>` to later
- * steps). The names below are that function's parameters; `src/sandbox/guest-api.ts` lists the
+ * A step's `code` is the body of a strict-mode function that must `return` a JSON value. An
+ * object's `events` list is emitted and its other fields become the step's result
+ * (`steps.<name>` to later steps); any other value (a number, text, a list) is the result as it
+ * is. The names below are that function's parameters; `src/sandbox/guest-api.ts` lists the
  * same names and a test keeps the two in line.
  *
  * The runtime is deterministic: `Date.now()`, `new Date()` without a value, `Math.random()`,

@@ -878,9 +878,9 @@ function invoke(id, argsJson, documentText, contractJson) {
       outcome = TAG_ERROR + 'step must return a value';
     } else if (result instanceof RealPromise) {
       outcome = TAG_ERROR + 'step returned a Promise: async steps are not supported';
-    } else if (result === null || typeof result !== 'object' || isArray(result)) {
-      outcome = TAG_ERROR + 'step must return an object, not ' + (result === null ? 'null' : isArray(result) ? 'a list' : 'a ' + typeof result);
     } else {
+      // Any JSON value is a result (as in the reference processor): a number, text or list is
+      // the step's result as it is; only an object's \`events\` are emitted (run-step.ts).
       outcome = TAG_VALUE + serialize(result);
     }
   } catch (error) {

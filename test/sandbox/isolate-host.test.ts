@@ -475,9 +475,6 @@ describe('errors and results', () => {
   it.each([
     ['undefined', 'return undefined;', 'step must return a value'],
     ['nothing', 'const x = 1;', 'step must return a value'],
-    ['a number', 'return 42;', 'step must return an object, not a number'],
-    ['null', 'return null;', 'step must return an object, not null'],
-    ['a list', 'return [];', 'step must return an object, not a list'],
     ['a function', 'return { f() {} };', 'step result is not JSON: a function at "/f"'],
     ['a BigInt', 'return { n: 10n };', 'step result is not JSON: a BigInt at "/n"'],
     [
@@ -495,6 +492,15 @@ describe('errors and results', () => {
     ],
   ])('refuses a step that returns %s', (_name, code, message) => {
     expect(run(code)).toEqual({ ok: false, code: 'script_error', message });
+  });
+
+  it.each([
+    ['a number', 'return 42;', 42],
+    ['null', 'return null;', null],
+    ['a list', 'return [1, "a"];', [1, 'a']],
+    ['text', 'return "x";', 'x'],
+  ])('takes %s as the step result, as the reference processor does', (_name, code, value) => {
+    expect(run(code)).toEqual({ ok: true, value });
   });
 
   it('leaves out undefined fields and serialises dates and toJSON, as JSON.stringify does', () => {
