@@ -322,13 +322,22 @@ class EventRun {
     return undefined;
   }
 
+  /**
+   * The handler's contract as its steps see it: an operation handler that names no channel of
+   * its own runs on its Operation's, and says so (`currentContract.channel`), as in blue-js.
+   */
+  private contractAsSeen(handler: HandlerInfo, delivery: Delivery): JsonObject {
+    if (handler.kind !== 'operation' || handler.channel !== undefined) return handler.node;
+    return { ...handler.node, channel: delivery.channel.key };
+  }
+
   private async runHandler(handler: HandlerInfo, delivery: Delivery): Promise<void> {
     this.spend(10);
     const scope: StepScope = {
       event: delivery.event,
       entry: delivery.entry,
       steps: {},
-      currentContract: handler.node,
+      currentContract: this.contractAsSeen(handler, delivery),
       document: this.document,
       stepName: '',
       sandbox: this.sandbox,
