@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Store } from '../store/store.js';
-import type { AccountRecord, ApiKeyInfo, OwnedTimeline } from '../store/store-records.js';
+import type { AccountRecord, ApiKeyInfo } from '../store/store-records.js';
 import type { IdempotencyClaim, Job } from './commit-queue.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
@@ -223,22 +223,6 @@ export async function listAccounts(
     ok: true,
     value: { accounts, next: page.length > limit ? (accounts.at(-1)?.id ?? null) : null },
   };
-}
-
-/** The account's keys, revoked ones included, oldest first; never a key or its hash. */
-export function listApiKeys(
-  store: Pick<Store, 'apiKeys'>,
-  accountId: string,
-): Promise<ApiKeyInfo[]> {
-  return store.apiKeys(accountId);
-}
-
-/** The timelines the account owns, each with the documents bound to it. */
-export function ownedTimelines(
-  store: Pick<Store, 'timelinesOf'>,
-  accountId: string,
-): Promise<OwnedTimeline[]> {
-  return store.timelinesOf(accountId);
 }
 
 /**

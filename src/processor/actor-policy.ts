@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { TypeRegistry } from '../types/type-registry.js';
-import { compareCodePoints } from './compare-keys.js';
+import { contractsOf } from './contracts.js';
 
 /**
  * Conversation/Actor Policy (documents/types/conversation/actor-policy.yaml), enforced for
@@ -41,7 +41,8 @@ export function actorPolicyViolation(
   operation: string,
   entry: JsonValue,
 ): string | undefined {
-  for (const [key, policy] of actorPolicies(document, registry)) {
+  // The document's Actor Policy markers: its type's built-in contracts overlaid with its own.
+  for (const [key, policy] of contractsOf(document, registry).policies) {
     const operations = policy.operations;
     if (!isJsonObject(operations) || !Object.hasOwn(operations, operation)) continue;
     const problem = ruleViolation(
@@ -97,28 +98,4 @@ function sourceOf(entry: JsonValue): Source | undefined {
   if (!isJsonObject(entry)) return undefined;
   const source = scalarOf(entry.source);
   return (SOURCES as readonly unknown[]).includes(source) ? (source as Source) : undefined;
-}
-
-/** The document's Actor Policy markers (its type's built-in contracts overlaid with its own), by key. */
-function actorPolicies(document: JsonObject, registry: TypeRegistry): [string, JsonObject][] {
-  const policyType = registry.lookup('Conversation/Actor Policy')?.id;
-  if (policyType === undefined) return [];
-  const own = isJsonObject(document.contracts) ? document.contracts : {};
-  const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
-  const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
-  const keys = [...new Set([...Object.keys(builtIn), ...Object.keys(own)])].sort(compareCodePoints);
-  const policies: [string, JsonObject][] = [];
-  for (const key of keys) {
-    const ownNode = Object.hasOwn(own, key) && isJsonObject(own[key]) ? own[key] : undefined;
-    const inherited = Object.hasOwn(builtIn, key) ? builtIn[key] : undefined;
-    const node = { ...(inherited?.node ?? {}), ...(ownNode ?? {}) };
-    const nodeType =
-      (ownNode?.type !== undefined ? registry.resolveRef(ownNode.type) : undefined) ??
-      inherited?.typeId ??
-      (node.type !== undefined ? registry.resolveRef(node.type) : undefined);
-    if (nodeType !== undefined && registry.isSubtype(nodeType, policyType)) {
-      policies.push([key, node]);
-    }
-  }
-  return policies;
 }

@@ -2,7 +2,7 @@ import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject, ownValue } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { TypeRegistry } from '../types/type-registry.js';
-import { byOrderThenKey } from './compare-keys.js';
+import { byOrderThenKey, compareCodePoints } from './compare-keys.js';
 import type { KnownTypes } from './known-types.js';
 import { knownTypes } from './known-types.js';
 
@@ -38,11 +38,17 @@ export interface ContractSet {
   channels: ChannelInfo[];
   handlers: HandlerInfo[];
   operations: ReadonlyMap<string, JsonObject>;
+  /** Actor Policy markers by key, in code-point order of their keys. */
+  policies: readonly [string, JsonObject][];
   known: KnownTypes;
 }
 
 type Analysed =
-  { channel: ChannelInfo } | { handler: HandlerInfo } | { operation: JsonObject } | undefined;
+  | { channel: ChannelInfo }
+  | { handler: HandlerInfo }
+  | { operation: JsonObject }
+  | { policy: JsonObject }
+  | undefined;
 
 const analysed = new WeakMap<JsonObject, Analysed>();
 const merged = new WeakMap<JsonObject, WeakMap<JsonObject, JsonObject>>();
@@ -107,6 +113,7 @@ function computeContracts(
   const channels: ChannelInfo[] = [];
   const handlers: HandlerInfo[] = [];
   const operations = new Map<string, JsonObject>();
+  const policies: [string, JsonObject][] = [];
   for (const key of keys) {
     const node = effectiveNode(ownValue(builtIn, key)?.node, ownValue(own, key));
     if (node === undefined) continue;
@@ -114,12 +121,14 @@ function computeContracts(
     if (info === undefined) continue;
     if ('channel' in info) channels.push(info.channel);
     else if ('handler' in info) handlers.push(info.handler);
+    else if ('policy' in info) policies.push([key, info.policy]);
     else operations.set(key, info.operation);
   }
   bindProxies(channels);
   channels.sort(byOrderThenKey);
   handlers.sort(byOrderThenKey);
-  return { channels, handlers, operations, known };
+  policies.sort(([a], [b]) => compareCodePoints(a, b));
+  return { channels, handlers, operations, policies, known };
 }
 
 function effectiveNode(
@@ -195,6 +204,7 @@ function classify(
       },
     };
   }
+  if (is(known.actorPolicy)) return { policy: node };
   if (is(known.operation)) return { operation: node };
   return undefined;
 }

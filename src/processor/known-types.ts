@@ -15,6 +15,7 @@ const NAMES = {
   workflow: 'Conversation/Sequential Workflow',
   operationWorkflow: 'Conversation/Sequential Workflow Operation',
   operation: 'Conversation/Operation',
+  actorPolicy: 'Conversation/Actor Policy',
   operationRequest: 'Conversation/Operation Request',
   javascriptCode: 'Conversation/JavaScript Code',
   updateDocument: 'Conversation/Update Document',

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAccount } from '../../src/engine/document-engine.js';
 import { PaydocError } from '../../src/errors/paydoc-error.js';
 import type { TestApp } from './support/test-app.js';
-import { bearer, JSON_BODY, testApp, YAML } from './support/test-app.js';
+import { bearer, contractsOf, documentIdOf, JSON_BODY, testApp, YAML } from './support/test-app.js';
 
 const example = (name: string): string =>
   readFileSync(new URL(`../../documents/examples/${name}`, import.meta.url), 'utf8');
@@ -36,14 +36,6 @@ async function post(path: string, body: string, key = merchant.apiKey, headers =
 
 async function get(path: string, key = merchant.apiKey) {
   return t.app.inject({ method: 'GET', url: path, headers: bearer(key) });
-}
-
-function contractsOf(document: Json): Record<string, Json> {
-  return document.contracts as Record<string, Json>;
-}
-
-function documentIdOf(document: Json): string {
-  return String(contractsOf(document).initialized?.documentId);
 }
 
 describe('POST /blue', () => {

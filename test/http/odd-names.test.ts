@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './support/test-app.js';
-import { bearer, JSON_BODY, testApp, YAML } from './support/test-app.js';
+import { bearer, documentIdOf, JSON_BODY, testApp, timelineOf, YAML } from './support/test-app.js';
 
 /**
  * Issue 10, "500s from ordinary names": a field called like a member of Object.prototype is
@@ -62,18 +62,6 @@ function getDocument(id: string): Promise<Response> {
   return t.app.inject({ method: 'GET', url: `/blue/${id}`, headers: bearer(key) });
 }
 
-function contracts(document: Json): Record<string, Json> {
-  return document.contracts as Record<string, Json>;
-}
-
-function idOf(document: Json): string {
-  return String(contracts(document).initialized?.documentId);
-}
-
-function timelineOf(document: Json, contract: string): string {
-  return String(contracts(document)[contract]?.timelineId);
-}
-
 /** The first result of an append: the one document listening to the timeline. */
 function resultOf(response: Response): Json {
   const results = (response.json() as { results: Json[] }).results;
@@ -110,7 +98,7 @@ async function postWorking(body: string): Promise<{ id: string; timeline: string
   const posted = await postDocument(body);
   expect(posted.statusCode, posted.body).toBe(201);
   const document = posted.json() as Json;
-  return { id: idOf(document), timeline: timelineOf(document, 'listen') };
+  return { id: documentIdOf(document), timeline: timelineOf(document, 'listen') };
 }
 
 async function stillCounts(id: string, timeline: string, expected: number): Promise<void> {
@@ -330,7 +318,7 @@ ${change}`;
       expect(after?.state, message).toEqual(before?.state);
       expect(after?.blueId, message).toBe(before?.blueId);
     }
-    expect(idOf(before?.state as Json)).toBe(id);
+    expect(documentIdOf(before?.state as Json)).toBe(id);
     await stillCounts(id, timeline, 1);
   });
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestApp } from './support/test-app.js';
-import { bearer, JSON_BODY, testApp, YAML } from './support/test-app.js';
+import { bearer, documentIdOf, JSON_BODY, testApp, timelineOf, YAML } from './support/test-app.js';
 
 /**
  * The attacks of issue 9, each over HTTP: the server decides every binding, only the processor
@@ -71,18 +71,6 @@ async function get(path: string, who: Party) {
   return t.app.inject({ method: 'GET', url: path, headers: bearer(who.key) });
 }
 
-function contractsOf(document: Json): Record<string, Json> {
-  return document.contracts as Record<string, Json>;
-}
-
-function idOf(document: Json): string {
-  return String(contractsOf(document).initialized?.documentId);
-}
-
-function timelineOf(document: Json, key: string): string {
-  return String(contractsOf(document)[key]?.timelineId);
-}
-
 /** What a victim can observe of a document and its timelines, to compare before and after. */
 async function snapshot(documentId: string, timelines: readonly string[]) {
   const record = await t.store.document(documentId);
@@ -126,7 +114,7 @@ describe('impersonating a participant', () => {
     const deliveryTimeline = timelineOf(document, 'deliveryTimeline');
     expect((await t.store.timeline(deliveryTimeline))?.ownerId).toBe(courier.accountId);
     expect(deliveryTimeline).not.toBe(courier.homeTimeline);
-    const id = idOf(document);
+    const id = documentIdOf(document);
     const timelines = [deliveryTimeline, timelineOf(document, 'merchant')];
     const before = await snapshot(id, timelines);
 
@@ -195,7 +183,7 @@ describe('forging the processor', () => {
   it("refuses a participant's Payment Captured and Payment Refunded (422 reserved_event_type)", async () => {
     const posted = await postDocument(deliveryFor('forge-answers'), shop);
     const document = posted.json() as Json;
-    const id = idOf(document);
+    const id = documentIdOf(document);
     const merchantTimeline = timelineOf(document, 'merchant');
     const before = await snapshot(id, [merchantTimeline, timelineOf(document, 'paymentProcessor')]);
     for (const message of [
@@ -258,7 +246,7 @@ ${channel}
     ['her account id', () => `    type: MyOS Account\n    account: ${alice.accountId}`],
   ] as const)
     it(`a contract naming ${what} gets a new timeline of hers, bound to Bob's document only`, async () => {
-      const aliceBefore = await snapshot(idOf(aliceDocument), [aliceTimeline]);
+      const aliceBefore = await snapshot(documentIdOf(aliceDocument), [aliceTimeline]);
       const spec = typeof channel === 'function' ? channel() : channel;
       const posted = await postDocument(counter(spec), bob);
       expect(posted.statusCode).toBe(201);
@@ -271,20 +259,20 @@ ${channel}
       const said = await append(aliceTimeline, { type: 'Chat Message', message: 'private' }, alice);
       expect(said.statusCode).toBe(201);
       const results = (said.json() as { results: Json[] }).results;
-      expect(results.map((result) => result.documentId)).toEqual([idOf(aliceDocument)]);
-      expect((await t.store.document(idOf(spy)))?.state.seen).toBe(0);
+      expect(results.map((result) => result.documentId)).toEqual([documentIdOf(aliceDocument)]);
+      expect((await t.store.document(documentIdOf(spy)))?.state.seen).toBe(0);
       const read = await get(`/timelines/${aliceTimeline}/entries`, bob);
       expect(read.statusCode).toBe(404);
       const missing = await get('/timelines/tl_00000000000000000000/entries', bob);
       expect(JSON.stringify(read.json()).replace(aliceTimeline, 'X')).toBe(
         JSON.stringify(missing.json()).replace('tl_00000000000000000000', 'X'),
       );
-      const aliceAfter = await snapshot(idOf(aliceDocument), [aliceTimeline]);
+      const aliceAfter = await snapshot(documentIdOf(aliceDocument), [aliceTimeline]);
       expect(aliceAfter.heads).toEqual([(aliceBefore.heads[0] ?? 0) + 1]);
     });
 
   it('refuses her raw timelineId (400 binding_forbidden, like a timeline that does not exist)', async () => {
-    const before = await snapshot(idOf(aliceDocument), [aliceTimeline]);
+    const before = await snapshot(documentIdOf(aliceDocument), [aliceTimeline]);
     const hers = await postDocument(
       counter(`    type: Timeline Channel\n    timelineId: ${aliceTimeline}`),
       bob,
@@ -301,11 +289,11 @@ ${channel}
     expect(String(errorOf(hers).message).replace(aliceTimeline, 'X')).toBe(
       String(errorOf(missing).message).replace('tl_00000000000000000000', 'X'),
     );
-    expect(await snapshot(idOf(aliceDocument), [aliceTimeline])).toEqual(before);
+    expect(await snapshot(documentIdOf(aliceDocument), [aliceTimeline])).toEqual(before);
   });
 
   it('refuses a paymentProcessor naming her timeline: the processor never writes there', async () => {
-    const before = await snapshot(idOf(aliceDocument), [aliceTimeline]);
+    const before = await snapshot(documentIdOf(aliceDocument), [aliceTimeline]);
     const response = await postDocument(
       example('smart-card-payment-request.yaml').replace(
         'contracts:\n',
@@ -315,7 +303,7 @@ ${channel}
     );
     expect(response.statusCode).toBe(400);
     expect(errorOf(response).code).toBe('reserved_channel');
-    expect(await snapshot(idOf(aliceDocument), [aliceTimeline])).toEqual(before);
+    expect(await snapshot(documentIdOf(aliceDocument), [aliceTimeline])).toEqual(before);
   });
 
   it('a poster may share a timeline it owns across its own documents, on purpose', async () => {
@@ -333,7 +321,7 @@ ${channel}
     const said = await append(shared, { type: 'Chat Message', message: 'to both' }, bob);
     const reached = (said.json() as { results: Json[] }).results.map((result) => result.documentId);
     expect(reached.sort()).toEqual(
-      [idOf(first.json() as Json), idOf(second.json() as Json)].sort(),
+      [documentIdOf(first.json() as Json), documentIdOf(second.json() as Json)].sort(),
     );
   });
 });
@@ -366,7 +354,7 @@ contracts:
     const one = (await postDocument(escrow('A-1'), shop)).json() as Json;
     const two = (await postDocument(escrow('A-2'), shop)).json() as Json;
     expect(timelineOf(one, 'customer')).not.toBe(timelineOf(two, 'customer'));
-    const before = await snapshot(idOf(two), [timelineOf(two, 'customer')]);
+    const before = await snapshot(documentIdOf(two), [timelineOf(two, 'customer')]);
     const confirmed = await append(
       timelineOf(one, 'customer'),
       { type: 'Chat Message', message: 'Receipt Confirmed' },
@@ -374,9 +362,9 @@ contracts:
     );
     expect(confirmed.statusCode).toBe(201);
     const results = (confirmed.json() as { results: Json[] }).results;
-    expect(results.map((result) => result.documentId)).toEqual([idOf(one)]);
-    expect((await t.store.document(idOf(one)))?.state.status).toBe('captured');
-    expect(await snapshot(idOf(two), [timelineOf(two, 'customer')])).toEqual(before);
+    expect(results.map((result) => result.documentId)).toEqual([documentIdOf(one)]);
+    expect((await t.store.document(documentIdOf(one)))?.state.status).toBe('captured');
+    expect(await snapshot(documentIdOf(two), [timelineOf(two, 'customer')])).toEqual(before);
   });
 });
 
@@ -412,7 +400,7 @@ contracts:
       buyer,
     );
     expect(response.statusCode).toBe(201);
-    const state = (await t.store.document(idOf(payment)))?.state;
+    const state = (await t.store.document(documentIdOf(payment)))?.state;
     expect(state?.status).toBe('authorized');
     expect(state?.captured).not.toBe(true);
     // Through its own channel (the merchant's REST API) the operation still works.
@@ -463,7 +451,7 @@ describe('the BTC key escrow, with the new bindings', () => {
     const posted = await postDocument(escrow, merchant);
     expect(posted.statusCode).toBe(201);
     const document = posted.json() as Json;
-    const id = idOf(document);
+    const id = documentIdOf(document);
     expect(timelineOf(document, 'merchantTimeline')).toBe(timelineOf(document, 'merchant'));
     const fromCustomer = await append(timelineOf(document, 'customer'), provide, customer);
     expect(fromCustomer.statusCode).toBe(201);

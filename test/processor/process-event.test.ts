@@ -236,11 +236,14 @@ describe('processEvent', () => {
     });
   });
 
-  it('treats a malformed timer path as no timer', async () => {
+  it.each([
+    ['a malformed timer path is no timer', '/at~2', undefined],
+    ['a timer path without its leading slash reads as the document() reader does', 'at', true],
+  ])('%s', async (_name, path, fired) => {
     const document = {
       at: 5,
       contracts: {
-        t: { type: 'Core/Timer Channel', path: '/at~2' },
+        t: { type: 'Core/Timer Channel', path },
         w: {
           type: 'Conversation/Sequential Workflow',
           channel: 't',
@@ -250,24 +253,7 @@ describe('processEvent', () => {
     };
     const result = await processEvent(document, { kind: 'timer', timestamp: 10 }, context);
     expect(result.status).toEqual({ kind: 'ok' });
-    expect(result.document.fired).toBeUndefined();
-  });
-
-  it('reads a timer path without its leading slash as the document() reader does', async () => {
-    const document = {
-      at: 5,
-      contracts: {
-        t: { type: 'Core/Timer Channel', path: 'at' },
-        w: {
-          type: 'Conversation/Sequential Workflow',
-          channel: 't',
-          steps: [update('/fired', true)],
-        },
-      },
-    };
-    const result = await processEvent(document, { kind: 'timer', timestamp: 10 }, context);
-    expect(result.status).toEqual({ kind: 'ok' });
-    expect(result.document.fired).toBe(true);
+    expect(result.document.fired).toBe(fired);
   });
 
   it('stops at the gas budget', async () => {

@@ -5,8 +5,6 @@ import {
   createApiKey,
   isOperator,
   listAccounts,
-  listApiKeys,
-  ownedTimelines,
   revokeApiKey,
 } from '../../engine/accounts.js';
 import type { IdempotencyClaim } from '../../engine/commit-queue.js';
@@ -230,7 +228,7 @@ export function accountRoutes(app: FastifyInstance, context: HttpContext): void 
     async (request, reply) => {
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
-      const timelines = await ownedTimelines(context.engine.store, account.id);
+      const timelines = await context.engine.store.timelinesOf(account.id);
       return send(request, reply, {
         statusCode: 200,
         body: {
@@ -296,7 +294,7 @@ export function accountRoutes(app: FastifyInstance, context: HttpContext): void 
     async (request, reply) => {
       const account = await accountOf(context, request, reply);
       if (account === undefined) return reply;
-      const keys = await listApiKeys(context.engine.store, account.id);
+      const keys = await context.engine.store.apiKeys(account.id);
       return send(request, reply, { statusCode: 200, body: { keys: keys.map(keyView) } });
     },
   );

@@ -85,3 +85,20 @@ export function bearer(key: string): Record<string, string> {
 
 export const YAML = { 'content-type': 'application/yaml' };
 export const JSON_BODY = { 'content-type': 'application/json' };
+
+type JsonMap = Record<string, unknown>;
+
+/** A posted document's contracts, as the server answered them. */
+export function contractsOf(document: JsonMap): Record<string, JsonMap> {
+  return document.contracts as Record<string, JsonMap>;
+}
+
+/** A posted document's id (its initialised marker's documentId). */
+export function documentIdOf(document: JsonMap): string {
+  return String(contractsOf(document).initialized?.documentId);
+}
+
+/** The timeline the server bound a contract of a posted document to. */
+export function timelineOf(document: JsonMap, contract: string): string {
+  return String(contractsOf(document)[contract]?.timelineId);
+}
