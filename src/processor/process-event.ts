@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
-import { fieldKeys, scalarOf } from '../model/node.js';
+import { scalarOf } from '../model/node.js';
 import { MeteredSandbox } from '../sandbox/metered-sandbox.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { TypeRegistry } from '../types/type-registry.js';
@@ -21,6 +21,7 @@ import type {
   ProcessStatus,
 } from './processor-types.js';
 import { DEFAULT_LIMITS, DOCUMENT_LIMIT_KEYS } from './processor-types.js';
+import { operationRequestOf, requestProblem } from './operation-request.js';
 import { Rejection } from './rejection.js';
 import { checkStateLimits, stringBytes, textBytes } from './state-limits.js';
 import { runStep } from './steps/run-step.js';
@@ -269,7 +270,12 @@ class EventRun {
     if (refusal !== undefined) {
       throw new Rejection('actor_not_allowed', refusal);
     }
-    const problem = this.requestProblem(operation.request, request.request);
+    const problem = requestProblem(
+      operation.request,
+      request.request,
+      this.registry,
+      this.validator,
+    );
     if (problem !== undefined) {
       const message = `operation ${handler.operation}: ${problem}`;
       throw new Rejection('illegal_request', message, undefined, {
@@ -279,47 +285,6 @@ class EventRun {
       });
     }
     return true;
-  }
-
-  private requestProblem(
-    declared: JsonValue | undefined,
-    payload: JsonValue | undefined,
-  ): string | undefined {
-    if (declared === undefined || declared === null) return undefined;
-    if (payload === undefined) return 'the request carries no payload';
-    const typeId =
-      isJsonObject(declared) && declared.type !== undefined
-        ? this.registry.resolveRef(declared.type)
-        : undefined;
-    if (typeId !== undefined) {
-      const problems = this.validator.validateAs(payload, typeId);
-      if (problems.length > 0) {
-        const detail = (problems[0]?.message ?? '').replace(/^document /, '');
-        return `the request must be of type ${this.registry.nameOf(typeId)} (it ${detail})`;
-      }
-    }
-    if (!isJsonObject(declared)) {
-      return sameScalarValue(payload, declared)
-        ? undefined
-        : 'the request does not match the declared request';
-    }
-    // Fields declared beside the type overlay it (the seed's refund: RefundRequest plus
-    // amount: Integer, reason: Text): each present field must be of its declared type.
-    for (const key of fieldKeys(declared)) {
-      const field = declared[key];
-      const value = isJsonObject(payload) && Object.hasOwn(payload, key) ? payload[key] : undefined;
-      const fieldType =
-        isJsonObject(field) && field.type !== undefined
-          ? this.registry.resolveRef(field.type)
-          : undefined;
-      if (value === undefined || fieldType === undefined) continue;
-      const problems = this.validator.validateAs(value, fieldType);
-      if (problems.length > 0) {
-        const detail = (problems[0]?.message ?? '').replace(/^document /, '');
-        return `the request's ${key} must be of type ${this.registry.nameOf(fieldType)} (it ${detail})`;
-      }
-    }
-    return undefined;
   }
 
   /**
@@ -531,18 +496,6 @@ function channelKey(value: JsonValue | undefined): string | undefined {
   return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
 }
 
-function operationRequestOf(
-  event: JsonValue,
-  registry: TypeRegistry,
-  contracts: ContractSet,
-): JsonObject | undefined {
-  const typeId = contracts.known.operationRequest;
-  if (isTypedAs(event, typeId, registry)) return event as JsonObject;
-  if (isJsonObject(event) && isTypedAs(event.message, typeId, registry))
-    return event.message as JsonObject;
-  return undefined;
-}
-
 /** A watcher of `watched` sees changes at, below or above it. */
 function watches(watched: string, changed: string): boolean {
   return (
@@ -557,10 +510,6 @@ function marker(document: JsonObject, name: string): JsonValue | undefined {
 function withMarker(document: JsonObject, name: string, value: JsonObject): JsonObject {
   const contracts = isJsonObject(document.contracts) ? document.contracts : {};
   return { ...document, contracts: { ...contracts, [name]: value } };
-}
-
-function sameScalarValue(payload: JsonValue, declared: JsonValue): boolean {
-  return scalarOf(payload) === declared;
 }
 
 /** A value's gas (a unit per 16 characters, at least one for a scalar) and its JSON's bytes. */
