@@ -13,9 +13,11 @@ export type PatchOutcome =
 
 /**
  * Applies one change with Blue semantics: `add`/`replace`/`remove` in any case (a missing op
- * is `replace`); `replace` of a missing path adds it; `add`/`replace` create missing parent
- * objects; `-` appends; list nodes written
- * as `{items: […]}` are entered transparently. The input is never mutated: the containers on
+ * is `replace`); `replace` of a missing path adds it; `add`/`replace` create missing parents,
+ * always as maps (as the reference does: `add /foo/-` with no `/foo` fails, since `-` appends
+ * only to a list that exists); list nodes written as `{items: […]}` are entered transparently.
+ * Pointer tokens are RFC 6901 (`~1` is `/`, `~0` is `~`), as everywhere in paydoc; the
+ * reference takes them literally (documents/scenarios/README.md). The input is never mutated: the containers on
  * the path are copied (the rest is shared) and fast-json-patch, validating, applies the change
  * to that copy. The root, `/contracts` as a whole and the processor's own markers cannot be
  * patched.
@@ -51,9 +53,7 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
   let container: JsonValue = copy;
   for (let i = 0; i < segments.length - 1; i += 1) {
     const segment = segments[i] as string;
-    // A missing parent is created as a list when the next segment indexes or appends to one.
-    const makeList = /^(?:-|0)$/.test(segments[i + 1] as string);
-    const next = step(container, segment, normalised, op !== 'remove', makeList);
+    const next = step(container, segment, normalised, op !== 'remove');
     if (next === undefined)
       return { ok: false, code: 'patch_invalid', reason: `path does not exist: ${path}` };
     container = next;
@@ -68,6 +68,13 @@ export function applyPatch(document: JsonObject, change: JsonValue): PatchOutcom
     container = container.items;
     normalised.push('items');
   }
+  // fast-json-patch would take `-` on a map as a field named "-".
+  if (last === '-' && !Array.isArray(container))
+    return {
+      ok: false,
+      code: 'patch_invalid',
+      reason: `${op} ${path}: the append token '-' needs a list at ${toPointer(segments.slice(0, -1))}`,
+    };
   normalised.push(last);
   const before = Array.isArray(container)
     ? container[Number(last)]
@@ -136,7 +143,6 @@ function step(
   segment: string,
   normalised: string[],
   create: boolean,
-  makeList = false,
 ): JsonValue | undefined {
   if (
     isJsonObject(container) &&
@@ -146,7 +152,7 @@ function step(
   ) {
     container.items = [...container.items];
     normalised.push('items');
-    return step(container.items, segment, normalised, create, makeList);
+    return step(container.items, segment, normalised, create);
   }
   normalised.push(segment);
   if (Array.isArray(container)) {
@@ -161,7 +167,7 @@ function step(
   const child = ownValue(container, segment);
   if (child === undefined || child === null) {
     if (!create) return undefined;
-    const fresh: JsonObject | JsonValue[] = makeList ? [] : {};
+    const fresh: JsonObject = {};
     container[segment] = fresh;
     return fresh;
   }

@@ -59,6 +59,28 @@ describe('applyPatch (Blue semantics over fast-json-patch)', () => {
     ).toMatchObject({ document: { refunds: { items: [{ id: 9 }] } } });
   });
 
+  it('fails an append to a list that is not there, as the reference (no list is made up)', () => {
+    expect(apply({}, { op: 'add', path: '/foo/-', val: 1 })).toEqual({
+      ok: false,
+      code: 'patch_invalid',
+      reason: "add /foo/-: the append token '-' needs a list at /foo",
+    });
+    expect(apply({ foo: { a: 1 } }, { op: 'add', path: '/foo/-', val: 1 })).toMatchObject({
+      ok: false,
+      code: 'patch_invalid',
+    });
+    // A missing parent is always a map: a numeric token names a field of it.
+    expect(apply({}, { op: 'add', path: '/foo/0', val: 1 })).toMatchObject({
+      ok: true,
+      document: { foo: { '0': 1 } },
+    });
+    // RFC 6901 escapes are decoded (the reference keeps them literally).
+    expect(apply({}, { op: 'add', path: '/a~1b/c~0d', val: 1 })).toMatchObject({
+      ok: true,
+      document: { 'a/b': { 'c~d': 1 } },
+    });
+  });
+
   it('reads the op in any case, and a change without an op is a replace (as the reference)', () => {
     const doc = { a: 1, b: 2 };
     expect(apply(doc, { op: 'ADD', path: '/c', val: 3 })).toMatchObject({

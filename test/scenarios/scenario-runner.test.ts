@@ -9,6 +9,8 @@ import { parseEvents, runOffline } from '../../src/engine/offline-run.js';
 import type { OfflineRun } from '../../src/engine/offline-run.js';
 import type { ProcessStatus } from '../../src/processor/processor-types.js';
 import { IsolateHost } from '../../src/sandbox/isolate-host.js';
+import type { Sandbox } from '../../src/sandbox/sandbox.js';
+import { SupervisedSandbox } from '../../src/sandbox/supervised-sandbox.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
 import { DocumentValidator } from '../../src/validation/document-validator.js';
 
@@ -17,8 +19,13 @@ import { DocumentValidator } from '../../src/validation/document-validator.js';
 const root = join(import.meta.dirname, '../../documents/scenarios');
 const registry = defaultTypeRegistry();
 const validator = new DocumentValidator(registry);
-const sandbox = new IsolateHost();
-afterAll(() => sandbox.close());
+// Every scenario runs on both sandboxes, the server's in-process isolate and the supervised
+// worker process, and must give byte-identical results on each.
+const sandboxes: Record<string, Sandbox> = {
+  'in-process': new IsolateHost(),
+  supervised: new SupervisedSandbox({ spare: false }),
+};
+afterAll(() => Promise.all(Object.values(sandboxes).map((sandbox) => sandbox.close())));
 
 function readYaml(path: string): JsonValue {
   const loaded = loadYaml(readFileSync(path, 'utf8'));
@@ -49,7 +56,7 @@ function loadScenario(name: string): Scenario {
   };
 }
 
-async function run(scenario: Scenario): Promise<OfflineRun> {
+async function run(scenario: Scenario, sandbox: Sandbox): Promise<OfflineRun> {
   const parsed = parseEvents(scenario.events, registry);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.problems));
   return runOffline(scenario.document, parsed.events, { registry, sandbox, validator });
@@ -62,6 +69,8 @@ function expectSubset(actual: JsonValue | undefined, expected: JsonValue, path =
     for (const key of Object.keys(expected))
       expectSubset((actual as JsonObject)[key], expected[key] as JsonValue, `${path}/${key}`);
   } else if (Array.isArray(expected)) {
+    // A list node ({type: List, items}) is compared by its items.
+    if (isJsonObject(actual) && Array.isArray(actual.items)) actual = actual.items;
     expect(Array.isArray(actual) ? actual.length : actual, `${path} length`).toBe(expected.length);
     expected.forEach((item, index) =>
       expectSubset((actual as JsonValue[])[index], item, `${path}/${index}`),
@@ -111,42 +120,48 @@ describe('scenarios', () => {
     );
   });
 
-  for (const name of names) {
-    it(name, async () => {
-      const scenario = loadScenario(name);
-      const result = await run(scenario);
-      const expected = scenario.expect;
-      expect(result.initialized.status).toEqual({ kind: 'ok' });
-      const inputs = result.steps.filter((step) => step.origin === 'input');
-      if (Array.isArray(expected.statuses)) {
-        expect(inputs.map((step) => step.result.status.kind)).toHaveLength(
-          expected.statuses.length,
-        );
-        expected.statuses.forEach((status, index) =>
-          expectStatus((inputs[index] as OfflineRun['steps'][number]).result.status, status, index),
-        );
-      }
-      if (expected.answers !== undefined) expectSubset(result.answers, expected.answers, 'answers');
-      // Answers of the processor must always apply cleanly to the document.
-      for (const step of result.steps.filter((s) => s.origin === 'processor')) {
-        expect(step.result.status, step.label).toEqual({ kind: 'ok' });
-      }
-      const emitted = inputs.flatMap((step) => step.result.emitted);
-      if (expected.emitted !== undefined) expectSubset(emitted, expected.emitted, 'emitted');
-      const patches = inputs.flatMap((step) => step.result.patches) as unknown as JsonValue;
-      if (expected.patches !== undefined) expectSubset(patches, expected.patches, 'patches');
-      if (typeof expected.skipped === 'number') {
-        expect(inputs.flatMap((step) => step.result.skipped)).toHaveLength(expected.skipped);
-      }
-      if (expected.document !== undefined)
-        expectSubset(result.document, expected.document, 'document');
-      if (expected.unchanged === true) expect(result.document).toBe(result.created);
-      expect(validator.validate(result.document)).toEqual([]);
+  const cases = names.flatMap((name) =>
+    Object.keys(sandboxes).map((sandboxName) => [name, sandboxName] as const),
+  );
+  const firstRuns = new Map<string, string>();
+  it.each(cases)('%s (%s)', async (name, sandboxName) => {
+    const sandbox = sandboxes[sandboxName] as Sandbox;
+    const scenario = loadScenario(name);
+    const result = await run(scenario, sandbox);
+    const expected = scenario.expect;
+    expect(result.initialized.status).toEqual({ kind: 'ok' });
+    const inputs = result.steps.filter((step) => step.origin === 'input');
+    if (Array.isArray(expected.statuses)) {
+      expect(inputs.map((step) => step.result.status.kind)).toHaveLength(expected.statuses.length);
+      expected.statuses.forEach((status, index) =>
+        expectStatus((inputs[index] as OfflineRun['steps'][number]).result.status, status, index),
+      );
+    }
+    if (expected.answers !== undefined) expectSubset(result.answers, expected.answers, 'answers');
+    // Answers of the processor must always apply cleanly to the document.
+    for (const step of result.steps.filter((s) => s.origin === 'processor')) {
+      expect(step.result.status, step.label).toEqual({ kind: 'ok' });
+    }
+    const emitted = inputs.flatMap((step) => step.result.emitted);
+    if (expected.emitted !== undefined) expectSubset(emitted, expected.emitted, 'emitted');
+    const patches = inputs.flatMap((step) => step.result.patches) as unknown as JsonValue;
+    if (expected.patches !== undefined) expectSubset(patches, expected.patches, 'patches');
+    if (typeof expected.skipped === 'number') {
+      expect(inputs.flatMap((step) => step.result.skipped)).toHaveLength(expected.skipped);
+    }
+    if (expected.document !== undefined)
+      expectSubset(result.document, expected.document, 'document');
+    if (expected.unchanged === true) expect(result.document).toBe(result.created);
+    expect(validator.validate(result.document)).toEqual([]);
 
-      // Determinism: the same document and events give byte-identical results and BlueId.
-      const again = await run(scenario);
-      expect(JSON.stringify(again.steps)).toBe(JSON.stringify(result.steps));
-      expect(again.blueId).toBe(result.blueId);
-    });
-  }
+    // Determinism: the same document and events give byte-identical results and BlueId.
+    const again = await run(scenario, sandbox);
+    expect(JSON.stringify(again.steps)).toBe(JSON.stringify(result.steps));
+    expect(again.blueId).toBe(result.blueId);
+    // ... and on the other sandbox (the cases run in order, in-process first).
+    const transcript = JSON.stringify({ steps: result.steps, blueId: result.blueId });
+    const other = firstRuns.get(name);
+    if (other === undefined) firstRuns.set(name, transcript);
+    else expect(transcript).toBe(other);
+  });
 });
