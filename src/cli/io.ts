@@ -6,6 +6,19 @@ export interface CliIo {
   err: (text: string) => void;
 }
 
+/**
+ * Output closed early (`paydoc types | head`) is the reader's choice, not a failure: the
+ * process ends quietly, as Unix tools do, instead of dying on EPIPE with a stack trace.
+ */
+export function exitQuietlyOnClosedOutput(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      throw error;
+    });
+  }
+}
+
 export const processIo: CliIo = {
   out: (text) => process.stdout.write(text.endsWith('\n') ? text : `${text}\n`),
   err: (text) => process.stderr.write(text.endsWith('\n') ? text : `${text}\n`),

@@ -1,10 +1,11 @@
 import { PaydocError } from '../errors/paydoc-error.js';
-import { processIo } from './io.js';
+import { exitQuietlyOnClosedOutput, processIo } from './io.js';
 import { runCli } from './program.js';
 
 /** How long the process may linger after its command returned. */
 const EXIT_GRACE_MS = 1_000;
 
+exitQuietlyOnClosedOutput();
 try {
   process.exitCode = await runCli(process.argv.slice(2), processIo);
 } catch (error) {

@@ -83,9 +83,10 @@ export async function runCli(
 
   program
     .command('types')
-    .description('list the type library')
+    .description('list the type library, sorted, with a summary of each type')
     .option('--json', 'machine-readable output')
-    .action((options: { json?: boolean }) => {
+    .option('--package <name>', 'only the types of one package (Core, Conversation, Payments, …)')
+    .action((options: { json?: boolean; package?: string }) => {
       exitCode = typesCommand(options, defaultTypeRegistry(), io);
     });
 

@@ -138,15 +138,32 @@ describe('paydoc schema and types', () => {
   it('lists the library', async () => {
     const plain = await cli('types');
     expect(plain.out).toMatch(
-      /^Conversation\/Timeline Channel +EvuCWsG1E6WJQg8QXmk6rwMANYTZjoLWVZ1vYQWUwdTH$/m,
+      /^Conversation\/Timeline Channel +EvuCWsG1E6WJQg8QXmk6rwMANYTZjoLWVZ1vYQWUwdTH( {2}.*)?$/m,
     );
     const json = JSON.parse((await cli('types', '--json')).out) as { name: string }[];
     expect(json.length).toBeGreaterThan(60);
+    const names = json.map((type) => type.name);
+    expect(names).toEqual([...names].sort());
+  });
+
+  it('lists one package, each type with the first sentence of its description', async () => {
+    const core = await cli('types', '--package', 'core');
+    expect(core.code).toBe(0);
+    const lines = core.out.trim().split('\n');
+    expect(lines.every((line) => line.startsWith('Core/'))).toBe(true);
+    expect(core.out).toMatch(/^Core\/Timer Channel +\w{43,44} {2}\S.*$/m);
+    expect((await cli('types', '--package', 'nope')).code).toBe(2);
   });
 });
 
 describe('the paydoc binary', () => {
   const run = promisify(execFile);
+  it('ends quietly when its reader closes the pipe early (paydoc types | head -1)', async () => {
+    const bin = join(root, 'bin/paydoc.js');
+    const piped = await run('bash', ['-o', 'pipefail', '-c', `'${bin}' types | head -1`]);
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(piped.stderr).toBe('');
+  });
   it('runs from a checkout: validate exits 1 on a broken file and 0 on an example', async () => {
     const bin = join(root, 'bin/paydoc.js');
     const broken = invalid.find((file) => file.endsWith('float-amount.yaml')) as string;
