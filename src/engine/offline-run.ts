@@ -22,6 +22,10 @@ export type OfflineInput =
 
 /** One processed event of an offline run: an input, or a payment processor answer. */
 export interface OfflineStep {
+  /**
+   * The input's number in the events file as the author wrote it (1-based); a processor
+   * answer carries the number of the input it follows (0: the document's creation).
+   */
   index: number;
   origin: 'input' | 'processor';
   label: string;
@@ -70,6 +74,7 @@ export async function runOffline(
   const steps: OfflineStep[] = [];
   const answers: JsonObject[] = [];
   const documentId = documentIdOf(initialized.document);
+  let inputNumber = 0;
 
   const settle = async (
     first: JsonObject[],
@@ -92,7 +97,7 @@ export async function runOffline(
         context,
       );
       steps.push({
-        index: steps.length + 1,
+        index: inputNumber,
         origin: 'processor',
         label: `paymentProcessor ← ${String(answer.type)}`,
         result,
@@ -111,7 +116,8 @@ export async function runOffline(
     await settle(created.answers, initialized.emitted, createdAt);
   }
   const afterCreation = run.current;
-  for (const input of inputs) {
+  for (const [position, input] of inputs.entries()) {
+    inputNumber = position + 1;
     if (input.kind === 'created') continue;
     if (input.kind === 'network') {
       const answered = desk.onNetwork(run.book, documentId, input.command, input.timestamp);
@@ -120,7 +126,7 @@ export async function runOffline(
       continue;
     }
     const result = await processEvent(run.current, input, context);
-    steps.push({ index: steps.length + 1, origin: 'input', label: describeEvent(input), result });
+    steps.push({ index: inputNumber, origin: 'input', label: describeEvent(input), result });
     run.current = result.document;
     await settle([], result.emitted, timeOf(input) ?? createdAt);
   }

@@ -116,6 +116,35 @@ describe('paydoc id', () => {
   });
 });
 
+describe('paydoc run', () => {
+  const document = join(root, 'documents/examples/delivery-guarantee.yaml');
+  const events = join(root, 'documents/scenarios/late-delivery/events.yaml');
+
+  it("runs the README's example, numbering events as the events file does", async () => {
+    const result = await cli('run', document, '--events', events);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^initialize: ok · gas \d+$/m);
+    // The processor's answers are indented under what they follow, and do not take numbers.
+    expect(result.out).toMatch(/^ {2}↳ paymentProcessor ← Payments\/Payment Authorized: ok/m);
+    expect(result.out).toMatch(/^event 1 \(timeline dhl-tracking@example.com\): ok/m);
+    expect(result.out).not.toMatch(/^event 2/m);
+    expect(result.out).toMatch(/emit \{"type":"Capture Payment",.*"amount":200\}/);
+    expect(result.out).toMatch(/^blueId: \w{43,44}$/m);
+  });
+
+  it('gives the same run as JSON, and exits 2 for a missing file', async () => {
+    const json = JSON.parse((await cli('run', document, '--events', events, '--json')).out) as {
+      events: { index: number; event: string }[];
+      blueId: string;
+    };
+    expect(json.events.filter((step) => step.event.startsWith('timeline'))).toEqual([
+      expect.objectContaining({ index: 1 }),
+    ]);
+    expect((await cli('run', join(root, 'no-such.yaml'))).code).toBe(2);
+  });
+});
+
 describe('paydoc schema and types', () => {
   it('prints a JSON Schema with the type and its references under $defs', async () => {
     const result = await cli('schema', 'Smart Card Payment');

@@ -101,7 +101,9 @@ function describeStep(step: OfflineStep): string {
   const lines = [
     step.origin === 'processor'
       ? `  ↳ ${step.label}: ${statusText(step.result)} · gas ${step.result.gas}`
-      : `event ${step.index} (${step.label}): ${statusText(step.result)} · gas ${step.result.gas}`,
+      : step.label === 'initialize'
+        ? `initialize: ${statusText(step.result)} · gas ${step.result.gas}`
+        : `event ${step.index} (${step.label}): ${statusText(step.result)} · gas ${step.result.gas}`,
   ];
   for (const skip of step.result.skipped) lines.push(`  skipped ${skip}`);
   for (const patch of step.result.patches) {
