@@ -190,13 +190,14 @@ export async function runCli(
       .option('--url <url>', 'server (default $PAYDOC_URL or http://127.0.0.1:3000)')
       .option('--key <key>', 'API key (default $PAYDOC_API_KEY)')
       .option('--idempotency-key <key>', 'Idempotency-Key header')
-      .option('--json', 'ask for JSON instead of YAML');
+      .option('--json', 'print the answer as JSON');
 
   clientOptions(
     program
       .command('post')
-      .description('post a document to the server (POST /blue)')
-      .argument('<document>', 'YAML or JSON document'),
+      .description('post a document to the server (POST /blue) and print a summary')
+      .argument('<document>', 'YAML or JSON document')
+      .option('--yaml', 'print the whole document as YAML'),
   ).action(async (file: string, options: ClientOptions) => {
     exitCode = await postCommand(file, options, env, io);
   });

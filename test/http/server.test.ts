@@ -68,10 +68,21 @@ describe('the README walkthrough, over a real socket', () => {
       join(new URL(examples).pathname, 'delivery-guarantee.yaml'),
     );
     expect(posted.code).toBe(0);
-    const document = parse(posted.out) as Json;
+    //    It prints a summary: the id and each participant's timeline, what the next steps need.
+    expect(posted.out).toMatch(/^ {2}status: authorized$/m);
+    expect(posted.out).toMatch(/^ {2}paymentProcessorId: ch_\w+$/m);
+    const documentId = /^document (\S+)$/m.exec(posted.out)?.[1] as string;
+    const courierTimeline = / {4}deliveryTimeline: (tl_\w+)$/m.exec(posted.out)?.[1] as string;
+    //    The whole document with --yaml (posting the same content again gives the same one).
+    const whole = await paydoc(
+      'post',
+      join(new URL(examples).pathname, 'delivery-guarantee.yaml'),
+      '--yaml',
+    );
+    const document = parse(whole.out) as Json;
     expect(document.status).toBe('authorized');
-    const documentId = String(contracts(document).initialized?.documentId);
-    const courierTimeline = String(contracts(document).deliveryTimeline?.timelineId);
+    expect(contracts(document).initialized?.documentId).toBe(documentId);
+    expect(contracts(document).deliveryTimeline?.timelineId).toBe(courierTimeline);
 
     // 2. The courier gets an account key from the operator: the account already exists (made
     //    when the document named its email), with a new timeline for this one document.

@@ -1,5 +1,7 @@
 import { loadYaml } from '../../model/load-yaml.js';
+import type { JsonValue } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
+import { scalarOf, simplify } from '../../model/node.js';
 import type { CliIo, ExitCode } from '../io.js';
 import { readTextFile } from '../io.js';
 
@@ -7,10 +9,14 @@ export interface ClientOptions {
   url?: string;
   key?: string;
   json?: boolean;
+  yaml?: boolean;
   idempotencyKey?: string;
 }
 
-/** `paydoc post <document>`: POST /blue, printing the document the server answers. */
+/**
+ * `paydoc post <document>`: POST /blue. Prints a summary of the document the server made (its
+ * id, the next command's argument, first), or the whole document with `--yaml`/`--json`.
+ */
 export async function postCommand(
   file: string,
   options: ClientOptions,
@@ -19,7 +25,35 @@ export async function postCommand(
 ): Promise<ExitCode> {
   const text = readOrSay(file, io);
   if (text === undefined) return 2;
-  return request('/blue', text, 'application/yaml', options, env, io);
+  const whole = options.json === true || options.yaml === true;
+  return request('/blue', text, 'application/yaml', options, env, io, whole ? undefined : summary);
+}
+
+/**
+ * The lines an author needs after a post: the document id (for GET /blue/{id} and the
+ * history), its status and processor id where it has them, and each participant's timeline
+ * (for `paydoc submit`).
+ */
+export function summary(answerJson: string): string {
+  const document = JSON.parse(answerJson) as JsonValue;
+  if (!isJsonObject(document)) return answerJson;
+  const contracts = isJsonObject(document.contracts) ? document.contracts : {};
+  const initialized = Object.hasOwn(contracts, 'initialized') ? contracts.initialized : undefined;
+  const lines = [
+    `document ${String(scalarOf(isJsonObject(initialized) ? initialized.documentId : undefined) ?? '?')}`,
+  ];
+  for (const field of ['type', 'status', 'paymentProcessorId']) {
+    const value = Object.hasOwn(document, field) ? simplify(document[field] ?? null) : undefined;
+    if (value !== undefined && value !== null)
+      lines.push(`  ${field}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  }
+  const timelines = Object.keys(contracts).flatMap((key) => {
+    const contract = contracts[key];
+    const timelineId = isJsonObject(contract) ? scalarOf(contract.timelineId) : undefined;
+    return typeof timelineId === 'string' ? [`    ${key}: ${timelineId}`] : [];
+  });
+  if (timelines.length > 0) lines.push('  timelines:', ...timelines);
+  return lines.join('\n');
 }
 
 /**
@@ -111,6 +145,7 @@ async function request(
   options: ClientOptions,
   env: NodeJS.ProcessEnv,
   io: CliIo,
+  show?: (answerJson: string) => string,
 ): Promise<ExitCode> {
   const base = serverUrl(options, env);
   const key = options.key ?? env.PAYDOC_API_KEY;
@@ -122,7 +157,7 @@ async function request(
     method: 'POST',
     path,
     key,
-    accept: options.json ? 'application/json' : 'application/yaml',
+    accept: options.json === true || show !== undefined ? 'application/json' : 'application/yaml',
     body: { text: body, contentType },
     idempotencyKey: options.idempotencyKey,
   });
@@ -131,7 +166,7 @@ async function request(
     return 2;
   }
   const ok = answer.status >= 200 && answer.status < 300;
-  if (ok) io.out(answer.text);
+  if (ok) io.out(show === undefined ? answer.text : show(answer.text));
   else io.err(`HTTP ${answer.status}\n${answer.text}`);
   return ok ? 0 : 1;
 }
