@@ -1,6 +1,6 @@
 /**
  * A small evaluator for `${…}` expressions: literals, `event`/`entry`/`steps`/
- * `currentContract` paths, `document(pointer)`, arithmetic, comparison, logic, `??`, `?:`,
+ * `currentContract` paths, `document(pointer)`, array literals, arithmetic, comparison, logic, `??`, `?:`,
  * `typeof`, optional chaining. It follows JavaScript's semantics for that subset exactly
  * (it applies the same operators to the same values) and is much cheaper than a sandbox call.
  * Anything else is {@link Unsupported}, and the caller evaluates it in the sandbox instead.
@@ -12,6 +12,7 @@ export class Unsupported extends Error {}
 
 type Node =
   | { k: 'lit'; v: unknown }
+  | { k: 'array'; items: Node[] }
   | { k: 'id'; name: string }
   | { k: 'member'; obj: Node; prop: Node; optional: boolean }
   | { k: 'call'; callee: Node; args: Node[] }
@@ -247,6 +248,16 @@ function parse(source: string): Node {
       expect(')');
       return inner;
     }
+    if (token.v === '[') {
+      // An array literal (`document('/refunds') ?? []`); holes and spreads go to the sandbox.
+      const items: Node[] = [];
+      while (!isOp(']')) {
+        items.push(expression());
+        if (!isOp(']')) expect(',');
+      }
+      next();
+      return { k: 'array', items };
+    }
     throw new Unsupported(`unexpected ${token.v}`);
   };
 
@@ -259,6 +270,8 @@ function evaluate(node: Node, scope: Scope): unknown {
   switch (node.k) {
     case 'lit':
       return node.v;
+    case 'array':
+      return node.items.map((item) => evaluate(item, scope));
     case 'id':
       if (!Object.prototype.hasOwnProperty.call(scope, node.name))
         throw new Unsupported(`identifier ${node.name}`);

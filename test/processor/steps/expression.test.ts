@@ -29,6 +29,9 @@ describe('the ${} evaluator', () => {
       '10 / 4',
       '"a\\nb"',
       '1e3 + .5',
+      "document('/missing') ?? []",
+      "[document('/amount'), event.message.list[0], [], 'x']",
+      '[1, 2,].length',
     ];
     for (const source of cases) {
       const reference = new Function(
@@ -47,7 +50,8 @@ describe('the ${} evaluator', () => {
     for (const source of [
       'event.message.list.map(x => x)',
       'Math.max(1, 2)',
-      '[1, 2]',
+      '[1, , 2]',
+      '[...event.message.list]',
       '({a: 1})',
       'process.exit()',
       'event.constructor',
