@@ -52,4 +52,24 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // The guest runtime and the document reader it shares with the host are bundled into the
+    // isolate (src/sandbox/guest-runtime.ts): only relative imports of pure modules, no Node
+    // builtins or packages, which do not exist there.
+    files: ['src/sandbox/guest/**/*.ts', 'src/model/author-view.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^[^.]',
+              message:
+                'guest code is bundled into the isolate: relative imports of pure modules only.',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

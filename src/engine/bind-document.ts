@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { JsonObject } from '../model/json.js';
-import { toPointer } from '../model/json-pointer.js';
 import type { TimelineContract } from '../processor/bind-participants.js';
-import { timelineContracts, withTimelines } from '../processor/bind-participants.js';
+import {
+  sharedContract,
+  timelineContracts,
+  withBoundTimelines,
+} from '../processor/bind-participants.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { AccountRecord } from '../store/store-records.js';
 import { emailProblem } from './accounts.js';
@@ -55,21 +58,22 @@ export async function bindDocument(
   postedId: string,
   at: number,
 ): Promise<Outcome<BoundDocument>> {
+  // The document's own channels and its embedded children's, all bound by the same rules.
   const contracts = timelineContracts(posted, context.registry);
-  const timelines = new Map<string, string>();
+  const timelines = new Map<TimelineContract, string>();
   const participants = new Set<string>([posterId]);
   const timelineFor = async (
     contract: TimelineContract,
     ownerId: string,
   ): Promise<Outcome<string>> => {
-    const id = documentTimelineId(posterId, postedId, contract.key);
+    const id = documentTimelineId(posterId, postedId, bindingName(contract));
     const existing = await set.timeline(id);
     if (existing === undefined) set.createTimeline(id, ownerId, at);
     else if (existing.ownerId !== ownerId)
       return failure(
         'binding_forbidden',
         `timeline ${id} is bound to another participant`,
-        pointerOf(contract.key),
+        contract.pointer,
       );
     return { ok: true, value: id };
   };
@@ -90,14 +94,25 @@ export async function bindDocument(
           : await ownTimeline(set, contract, participant.value, posterId);
     }
     if (!bound.ok) return bound;
-    timelines.set(contract.key, bound.value);
+    timelines.set(contract, bound.value);
   }
   for (const contract of contracts) {
     if (contract.sharesWith === undefined) continue;
-    const shared = timelines.get(contract.sharesWith);
-    if (shared !== undefined) timelines.set(contract.key, shared);
+    const partner = sharedContract(contracts, contract);
+    const shared = partner === undefined ? undefined : timelines.get(partner);
+    if (shared !== undefined) timelines.set(contract, shared);
   }
-  return { ok: true, value: { document: withTimelines(posted, timelines), participants } };
+  return { ok: true, value: { document: withBoundTimelines(posted, timelines), participants } };
+}
+
+/**
+ * What names a channel's timeline: its key for the document's own (so the timelines of
+ * existing documents keep their ids), its pointer after a NUL for an embedded child's. A key
+ * written to look like that names a channel of the same document, and a timeline of another
+ * owner is refused (binding_forbidden), so a clash can never cross accounts.
+ */
+function bindingName(contract: TimelineContract): string {
+  return contract.scope === undefined ? contract.key : `\u0000${contract.pointer}`;
 }
 
 /** The timeline of one channel of one posted document (see {@link bindDocument}). */
@@ -120,7 +135,7 @@ async function participantOf(
       return failure(
         'binding_forbidden',
         `contract ${contract.key} names no participant the server can bind: ${problem}`,
-        `${pointerOf(contract.key)}/email`,
+        `${contract.pointer}/email`,
       );
     // The server's own accounts are all @paydoc.internal, which emailProblem refuses.
     const account =
@@ -133,7 +148,7 @@ async function participantOf(
       return failure(
         'binding_forbidden',
         `contract ${contract.key} names account ${contract.account}, which is no account a document can bind (name a participant by email, or by an acct_… id)`,
-        `${pointerOf(contract.key)}/account`,
+        `${contract.pointer}/account`,
       );
     return { ok: true, value: account.id };
   }
@@ -147,7 +162,7 @@ async function ownTimeline(
   participantId: string,
   posterId: string,
 ): Promise<Outcome<string>> {
-  const pointer = `${pointerOf(contract.key)}/timelineId`;
+  const pointer = `${contract.pointer}/timelineId`;
   if (participantId !== posterId)
     return failure(
       'binding_forbidden',
@@ -185,10 +200,6 @@ async function reservedProblem(
   return failure(
     'reserved_channel',
     `contract ${contract.key} is the payment processor's channel: the server assigns its timeline, so it may not name a ${named}`,
-    `${pointerOf(contract.key)}/${named}`,
+    `${contract.pointer}/${named}`,
   );
-}
-
-function pointerOf(key: string): string {
-  return toPointer(['contracts', key]);
 }

@@ -3,6 +3,7 @@ import { isJsonObject } from '../model/json.js';
 import { blueId } from '../model/blue-id.js';
 import { scalarOf } from '../model/node.js';
 import { contractsOf } from '../processor/contracts.js';
+import { scopeChannels } from '../processor/embedded-scopes.js';
 import { knownTypes } from '../processor/known-types.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import { nextDeadline } from '../processor/pending-timers.js';
@@ -316,7 +317,8 @@ export class DocumentEngine {
     };
     set.putDocument(record);
     for (const id of binding.value.participants) set.addParticipant(documentId, id);
-    for (const channel of contractsOf(initialized.document, registry).channels)
+    // Embedded documents' timeline channels too: their entries reach the document as the root's do.
+    for (const { channel } of scopeChannels(initialized.document, registry))
       if (channel.kind === 'timeline' && channel.timelineId !== undefined)
         set.subscribe(documentId, channel.timelineId);
     const first = this.record(

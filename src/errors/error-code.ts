@@ -60,6 +60,8 @@ export const ERROR_CATALOGUE = {
   terminated: 'The document has terminated and accepts no more events.',
   already_initialized: 'The document was already initialized.',
   unknown_channel: 'An event for a channel the document does not have.',
+  boundary_violation:
+    "A change across an embedded document's boundary: a parent writing inside an embedded child (Core/Process Embedded).",
   budget_exceeded:
     'The event needs more than its budget (JavaScript CPU, steps, cascade or bytes produced); rejected once, never retried.',
   state_limit_exceeded:

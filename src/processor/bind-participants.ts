@@ -1,7 +1,10 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
+import { parsePointer, toPointer } from '../model/json-pointer.js';
 import { scalarOf } from '../model/node.js';
 import type { TypeRegistry } from '../types/type-registry.js';
+import { contractsOf } from './contracts.js';
+import { childScope, scopeDocument, withScopeDocument } from './embedded-scopes.js';
 import { knownTypes } from './known-types.js';
 
 /**
@@ -24,9 +27,18 @@ export interface TimelineContract {
   reserved: boolean;
   /**
    * `<x>Timeline` naming no participant and no timeline shares the timeline of contract `<x>`
-   * (Smart Card Payment's `merchantTimeline` is the seed's `merchant` account).
+   * (Smart Card Payment's `merchantTimeline` is the seed's `merchant` account). Sharing stays
+   * within one scope: a child's `<x>Timeline` shares the child's `<x>`.
    */
   sharesWith?: string;
+  /**
+   * The embedded child (Core/Process Embedded) whose contract this is, as the pointer of its
+   * root; absent for the document's own contracts. A child's channels are bound by the same
+   * rules as the document's, so no child channel lets anyone speak for anyone.
+   */
+  scope?: string;
+  /** Where the contract is in the whole document (`/contracts/<key>`, or under the child). */
+  pointer: string;
 }
 
 /** Gives a timeline channel its timeline id (the offline runner names them). */
@@ -35,13 +47,28 @@ export type TimelineResolver = (contract: TimelineContract) => string;
 /** The contract key of the channel the payment desk answers on. */
 export const PAYMENT_PROCESSOR_CHANNEL = 'paymentProcessor';
 
-/** Every timeline channel of the document, its type's included, in contract-key order. */
+/**
+ * Every timeline channel of the document, its type's included, in contract-key order; then
+ * those of its embedded children, each child's after its parent's, depth first.
+ */
 export function timelineContracts(
   document: JsonObject,
   registry: TypeRegistry,
 ): TimelineContract[] {
-  const { timelines, reserved } = analyse(document, registry);
   const contracts: TimelineContract[] = [];
+  collect(document, '', registry, contracts);
+  return contracts;
+}
+
+function collect(
+  root: JsonObject,
+  scope: string,
+  registry: TypeRegistry,
+  contracts: TimelineContract[],
+): void {
+  const document = scopeDocument(root, scope);
+  if (document === undefined) return;
+  const { timelines, reserved } = analyse(document, registry);
   for (const [key, node] of timelines) {
     const email = textOf(node.email);
     const account = textOf(node.account);
@@ -62,9 +89,59 @@ export function timelineContracts(
       ...(timelineId !== undefined ? { timelineId } : {}),
       reserved: reserved.has(key),
       ...(shares ? { sharesWith: owner } : {}),
+      ...(scope === '' ? {} : { scope }),
+      pointer: `${scope}${toPointer(['contracts', key])}`,
     });
   }
-  return contracts;
+  for (const child of contractsOf(document, registry).embedded) {
+    // A malformed child path names no child.
+    if (!isPointer(child)) continue;
+    collect(root, childScope(scope, child), registry, contracts);
+  }
+}
+
+/** The contract a `<x>Timeline` shares: `<x>` of the same scope. */
+export function sharedContract(
+  contracts: readonly TimelineContract[],
+  contract: TimelineContract,
+): TimelineContract | undefined {
+  return contracts.find(
+    (candidate) => candidate.key === contract.sharesWith && candidate.scope === contract.scope,
+  );
+}
+
+/**
+ * Writes each contract's timeline id into the scope that declares it (see {@link withTimelines}).
+ * Returns the document itself if nothing changed.
+ */
+export function withBoundTimelines(
+  document: JsonObject,
+  bound: ReadonlyMap<TimelineContract, string>,
+): JsonObject {
+  const byScope = new Map<string, Map<string, string>>();
+  for (const [contract, timelineId] of bound) {
+    const scope = contract.scope ?? '';
+    let timelines = byScope.get(scope);
+    if (timelines === undefined) byScope.set(scope, (timelines = new Map()));
+    timelines.set(contract.key, timelineId);
+  }
+  let out = document;
+  for (const [scope, timelines] of byScope) {
+    const child = scopeDocument(out, scope);
+    if (child === undefined) continue;
+    const written = withTimelines(child, timelines);
+    if (written !== child) out = withScopeDocument(out, scope, written);
+  }
+  return out;
+}
+
+function isPointer(path: string): boolean {
+  try {
+    parsePointer(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The effective timeline channel nodes (type overlaid by instance) and the reserved keys. */
@@ -124,14 +201,16 @@ export function bindParticipants(
   resolve: TimelineResolver,
 ): JsonObject {
   const contracts = timelineContracts(document, registry);
-  const timelines = new Map<string, string>();
+  const timelines = new Map<TimelineContract, string>();
   for (const contract of contracts)
     if (contract.sharesWith === undefined)
-      timelines.set(contract.key, contract.timelineId ?? resolve(contract));
-  for (const contract of contracts)
-    if (contract.sharesWith !== undefined)
-      timelines.set(contract.key, timelines.get(contract.sharesWith) ?? resolve(contract));
-  return withTimelines(document, timelines);
+      timelines.set(contract, contract.timelineId ?? resolve(contract));
+  for (const contract of contracts) {
+    if (contract.sharesWith === undefined) continue;
+    const shared = sharedContract(contracts, contract);
+    timelines.set(contract, (shared && timelines.get(shared)) ?? resolve(contract));
+  }
+  return withBoundTimelines(document, timelines);
 }
 
 function textOf(value: JsonValue | undefined): string | undefined {

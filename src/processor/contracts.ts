@@ -7,7 +7,7 @@ import type { KnownTypes } from './known-types.js';
 import { knownTypes } from './known-types.js';
 
 export type ChannelKind =
-  'timeline' | 'direct' | 'lifecycle' | 'triggered' | 'update' | 'timer' | 'other';
+  'timeline' | 'direct' | 'lifecycle' | 'triggered' | 'update' | 'timer' | 'embedded' | 'other';
 
 export interface ChannelInfo {
   key: string;
@@ -20,6 +20,8 @@ export interface ChannelInfo {
   deliversMessage: boolean;
   /** Document Update and Timer channels: the watched pointer. */
   path?: string;
+  /** Embedded Node Channels: the child document whose events it delivers (a pointer). */
+  childPath?: string;
   pattern?: JsonValue;
 }
 
@@ -40,7 +42,14 @@ export interface ContractSet {
   operations: ReadonlyMap<string, JsonObject>;
   /** Actor Policy markers by key, in code-point order of their keys. */
   policies: readonly [string, JsonObject][];
+  /**
+   * The embedded child documents (Core/Process Embedded `paths`), as pointers relative to this
+   * document, each once, in the order written.
+   */
+  embedded: readonly string[];
   known: KnownTypes;
+  /** The registry the set was read with (children's sets are read with the same). */
+  registry: TypeRegistry;
 }
 
 type Analysed =
@@ -48,6 +57,7 @@ type Analysed =
   | { handler: HandlerInfo }
   | { operation: JsonObject }
   | { policy: JsonObject }
+  | { embedded: string[] }
   | undefined;
 
 const analysed = new WeakMap<JsonObject, Analysed>();
@@ -66,24 +76,33 @@ export function contractsOf(document: JsonObject, registry: TypeRegistry): Contr
   const cached = byType?.get(document.type ?? null);
   if (cached !== undefined && cached.registry === registry) return cached.set;
   // Every event rewrites the checkpoint marker, so the contracts map is new each time; its
-  // channels and handlers usually are not. Reuse the last set when only markers changed.
-  const last = lastSets.get(registry);
+  // channels and handlers usually are not. Reuse a recent set when only markers changed (a few
+  // are kept: a document with embedded children reads one set per scope for each event).
+  let recent = lastSets.get(registry);
+  if (recent === undefined) lastSets.set(registry, (recent = []));
+  const type = document.type ?? null;
+  const index = recent.findIndex((last) => last.type === type && sameExceptMarkers(last.own, own));
   const set =
-    last !== undefined && last.type === (document.type ?? null) && sameExceptMarkers(last.own, own)
-      ? last.set
-      : computeContracts(document, own, registry);
-  lastSets.set(registry, { own, type: document.type ?? null, set });
+    index >= 0 ? (recent[index] as RecentSet).set : computeContracts(document, own, registry);
+  if (index > 0) recent.splice(index, 1);
+  if (index !== 0) recent.unshift({ own, type, set });
+  else recent[0] = { own, type, set };
+  if (recent.length > RECENT_SETS) recent.length = RECENT_SETS;
   if (byType === undefined) sets.set(own, new Map([[document.type ?? null, { registry, set }]]));
   else byType.set(document.type ?? null, { registry, set });
   return set;
 }
 
 const EMPTY: JsonObject = {};
-const MARKERS = new Set(['checkpoint', 'initialized', 'terminated', 'embedded']);
-const lastSets = new WeakMap<
-  TypeRegistry,
-  { own: JsonObject; type: JsonValue; set: ContractSet }
->();
+// `embedded` is a contract with meaning (Process Embedded), so it is not among these.
+const MARKERS = new Set(['checkpoint', 'initialized', 'terminated']);
+interface RecentSet {
+  own: JsonObject;
+  type: JsonValue;
+  set: ContractSet;
+}
+const RECENT_SETS = 8;
+const lastSets = new WeakMap<TypeRegistry, RecentSet[]>();
 
 /** Same contracts apart from the processor's markers (which are never channels or handlers). */
 function sameExceptMarkers(a: JsonObject, b: JsonObject): boolean {
@@ -114,7 +133,10 @@ function computeContracts(
   const handlers: HandlerInfo[] = [];
   const operations = new Map<string, JsonObject>();
   const policies: [string, JsonObject][] = [];
-  for (const key of keys) {
+  let embedded: string[] | undefined;
+  // Keys in code-point order, so that of several Process Embedded markers the same one counts
+  // whatever order the map was written in.
+  for (const key of [...keys].sort(compareCodePoints)) {
     const node = effectiveNode(ownValue(builtIn, key)?.node, ownValue(own, key));
     if (node === undefined) continue;
     const info = analyse(key, node, registry, known);
@@ -122,14 +144,17 @@ function computeContracts(
     if ('channel' in info) channels.push(info.channel);
     else if ('handler' in info) handlers.push(info.handler);
     else if ('policy' in info) policies.push([key, info.policy]);
+    else if ('embedded' in info) embedded ??= info.embedded;
     else operations.set(key, info.operation);
   }
   bindProxies(channels);
   channels.sort(byOrderThenKey);
   handlers.sort(byOrderThenKey);
   policies.sort(([a], [b]) => compareCodePoints(a, b));
-  return { channels, handlers, operations, policies, known };
+  return { channels, handlers, operations, policies, embedded: embedded ?? NONE, known, registry };
 }
+
+const NONE: readonly string[] = Object.freeze([]);
 
 function effectiveNode(
   inherited: JsonObject | undefined,
@@ -172,18 +197,21 @@ function classify(
   if (typeId === undefined) return undefined;
   const is = (ancestor: string) => registry.isSubtype(typeId, ancestor);
   const order = typeof scalarOf(node.order) === 'number' ? (scalarOf(node.order) as number) : 0;
+  const embedding = embeddingTypes(registry);
   if (is(known.channel)) {
     const timelineId = scalarOf(node.timelineId);
     const path = scalarOf(node.path);
+    const childPath = scalarOf(node.childPath);
     return {
       channel: {
         key,
         order,
-        kind: channelKind(is, known),
+        kind: is(embedding.channel) ? 'embedded' : channelKind(is, known),
         node,
         ...(timelineId !== undefined ? { timelineId: String(timelineId) } : {}),
         deliversMessage: is(known.messageTimelineChannel),
         ...(typeof path === 'string' ? { path } : {}),
+        ...(typeof childPath === 'string' ? { childPath: asPointer(childPath) } : {}),
         ...(node.event !== undefined ? { pattern: node.event } : {}),
       },
     };
@@ -205,6 +233,7 @@ function classify(
     };
   }
   if (is(known.actorPolicy)) return { policy: node };
+  if (is(embedding.marker)) return { embedded: embeddedPaths(node.paths) };
   if (is(known.operation)) return { operation: node };
   return undefined;
 }
@@ -246,4 +275,38 @@ function stepsOf(steps: JsonValue | undefined): JsonValue[] {
   if (Array.isArray(steps)) return steps;
   if (isJsonObject(steps) && Array.isArray(steps.items)) return steps.items;
   return [];
+}
+
+/** The paths of a Process Embedded marker: pointers (a missing leading `/` added), each once. */
+function embeddedPaths(paths: JsonValue | undefined): string[] {
+  const items = stepsOf(paths);
+  const out: string[] = [];
+  for (const item of items) {
+    const path = scalarOf(item);
+    if (typeof path !== 'string' || path.trim() === '') continue;
+    const pointer = asPointer(path.trim());
+    // The document itself is never its own child.
+    if (pointer !== '/' && !out.includes(pointer)) out.push(pointer);
+  }
+  return out;
+}
+
+/** A pointer as the reference reads a child path: relative ones are taken from the root. */
+function asPointer(path: string): string {
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+const embeddingCache = new WeakMap<TypeRegistry, { marker: string; channel: string }>();
+
+function embeddingTypes(registry: TypeRegistry): { marker: string; channel: string } {
+  let types = embeddingCache.get(registry);
+  if (types === undefined) {
+    types = {
+      marker: registry.lookup('Core/Process Embedded')?.id ?? 'missing:Core/Process Embedded',
+      channel:
+        registry.lookup('Core/Embedded Node Channel')?.id ?? 'missing:Core/Embedded Node Channel',
+    };
+    embeddingCache.set(registry, types);
+  }
+  return types;
 }

@@ -1,8 +1,11 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
 import { readAuthorView } from '../model/read-author-view.js';
 import type { CheckpointRecord } from './checkpoint.js';
 import { isNewer, lastRecord } from './checkpoint.js';
 import type { ChannelInfo, ContractSet } from './contracts.js';
+import { contractsOf } from './contracts.js';
+import { scopeDocument } from './embedded-scopes.js';
 
 /** A Timer channel whose deadline has not fired yet. */
 export interface PendingTimer {
@@ -32,12 +35,26 @@ export function pendingTimers(document: JsonObject, contracts: ContractSet): Pen
   return pending;
 }
 
-/** The earliest pending deadline, if any. */
+/**
+ * The earliest pending deadline, if any: the document's own and its embedded children's (a
+ * terminated child has none), each read from the child's own root.
+ */
 export function nextDeadline(document: JsonObject, contracts: ContractSet): number | undefined {
   let next: number | undefined;
   for (const timer of pendingTimers(document, contracts))
     if (next === undefined || timer.deadline < next) next = timer.deadline;
+  for (const path of contracts.embedded) {
+    const child = scopeDocument(document, path);
+    if (child === undefined || isTerminated(child)) continue;
+    const deadline = nextDeadline(child, contractsOf(child, contracts.registry));
+    if (deadline !== undefined && (next === undefined || deadline < next)) next = deadline;
+  }
   return next;
+}
+
+function isTerminated(document: JsonObject): boolean {
+  const contracts = document.contracts;
+  return isJsonObject(contracts) && contracts.terminated !== undefined;
 }
 
 /** The deadline a Timer channel watches; a malformed path or a non-number means no timer. */

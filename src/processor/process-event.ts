@@ -10,6 +10,16 @@ import type { CheckpointRecord } from './checkpoint.js';
 import { isNewer, lastRecord, recordOf, withCheckpoint } from './checkpoint.js';
 import type { ChannelInfo, ContractSet, HandlerInfo } from './contracts.js';
 import { contractsOf } from './contracts.js';
+import {
+  ancestorsOf,
+  boundaryOf,
+  childScope,
+  relativeScope,
+  scopeDocument,
+  withScopeDocument,
+} from './embedded-scopes.js';
+import type { KnownTypes } from './known-types.js';
+import { knownTypes } from './known-types.js';
 import { pendingTimers } from './pending-timers.js';
 import { isTypedAs, matchesPattern, typeIdOf } from './event-pattern.js';
 import type {
@@ -27,7 +37,26 @@ import { checkStateLimits, stringBytes, textBytes } from './state-limits.js';
 import { runStep } from './steps/run-step.js';
 import type { StepScope } from './steps/step-scope.js';
 
+/**
+ * One scope of the event: the document itself (`path` `''`) or an embedded child (the pointer of
+ * its root). Its contracts are read once, when the event first reaches it, so a contract added
+ * during the event takes effect from the next one (as in blue-js).
+ */
+interface ScopeRun {
+  path: string;
+  contracts: ContractSet;
+  /** The scopes of its embedded children, in the order Process Embedded lists them. */
+  children: string[];
+  /** Its triggered events and document updates, delivered after its incoming event. */
+  queue: Delivery[];
+  /** What it emitted (and its lifecycle events), for its parent's Embedded Node Channels. */
+  bridged: JsonObject[];
+  /** Terminated, or cut off by its parent replacing it: no more work this event. */
+  inactive: boolean;
+}
+
 interface Delivery {
+  scope: ScopeRun;
   channel: ChannelInfo;
   event: JsonValue;
   entry: JsonValue;
@@ -74,9 +103,13 @@ class EventRun {
   private readonly patches: AppliedPatch[] = [];
   private readonly emitted: JsonObject[] = [];
   private readonly skipped: string[] = [];
-  private readonly queue: Delivery[] = [];
+  private readonly scopes = new Map<string, ScopeRun>();
+  /** Scopes replaced or removed by their parent during this event. */
+  private readonly cutOff: string[] = [];
+  private cascaded = 0;
   private readonly limits: ProcessLimits;
   private readonly registry: TypeRegistry;
+  private readonly known: KnownTypes;
   private readonly validator: DocumentValidator;
   private terminated: { cause: 'fatal' | 'graceful'; reason: string } | undefined;
 
@@ -89,6 +122,7 @@ class EventRun {
     this.sandbox =
       context.sandbox === undefined ? undefined : new MeteredSandbox(context.sandbox, this.limits);
     this.registry = context.registry;
+    this.known = knownTypes(context.registry);
     this.validator = context.validator ?? sharedValidator(context.registry);
   }
 
@@ -96,21 +130,8 @@ class EventRun {
     if (marker(this.original, 'terminated') !== undefined) {
       throw new Rejection('terminated', 'the document has terminated and accepts no more events');
     }
-    for (const delivery of this.incoming(event)) {
-      if (this.terminated) break;
-      await this.deliver(delivery);
-    }
-    let cascaded = 0;
-    while (this.queue.length > 0 && !this.terminated) {
-      cascaded += 1;
-      if (cascaded > this.limits.cascade) {
-        throw new Rejection(
-          'cascade_limit',
-          `more than ${this.limits.cascade} triggered deliveries for one event`,
-        );
-      }
-      await this.deliver(this.queue.shift() as Delivery);
-    }
+    if (event.kind === 'initialize') await this.initializeScope('');
+    else await this.processScope('', event);
     if (this.document !== this.original) {
       checkStateLimits(this.document, this.original, this.patches);
       this.checkValid();
@@ -128,19 +149,134 @@ class EventRun {
     };
   }
 
-  private incoming(event: ProcessorEvent): Delivery[] {
-    const contracts = this.contracts();
+  /**
+   * The event in one scope: its embedded children first (each initialised first if it is new),
+   * then its own channels, then what its children emitted and its own cascade.
+   */
+  private async processScope(path: string, event: ProcessorEvent): Promise<void> {
+    const scope = this.openScope(path);
+    if (scope === undefined) return;
+    for (const child of scope.children) {
+      if (this.terminated || scope.inactive) return;
+      const document = this.isCutOff(child) ? undefined : scopeDocument(this.document, child);
+      if (document === undefined) continue;
+      this.spend(1);
+      if (marker(document, 'initialized') === undefined) await this.initializeScope(child);
+      await this.processScope(child, event);
+    }
+    for (const delivery of this.incoming(scope, event)) {
+      if (this.terminated || scope.inactive) break;
+      await this.deliver(delivery);
+    }
+    await this.finalize(scope);
+  }
+
+  /** The scope's run, opened when the event first reaches it; undefined if it takes no part. */
+  private openScope(path: string): ScopeRun | undefined {
+    const open = this.scopes.get(path);
+    if (open !== undefined) return open.inactive ? undefined : open;
+    if (path !== '' && this.isCutOff(path)) return undefined;
+    const document = scopeDocument(this.document, path);
+    if (document === undefined) return undefined;
+    if (path !== '' && marker(document, 'terminated') !== undefined) return undefined;
+    const contracts = contractsOf(document, this.registry);
+    const scope: ScopeRun = {
+      path,
+      contracts,
+      children: contracts.embedded.map((child) => childScope(path, child)),
+      queue: [],
+      bridged: [],
+      inactive: false,
+    };
+    this.scopes.set(path, scope);
+    return scope;
+  }
+
+  private isCutOff(path: string): boolean {
+    return this.cutOff.some((cut) => path === cut || path.startsWith(`${cut}/`));
+  }
+
+  /** A child replaced or removed as a whole by its parent: it and its own children stop. */
+  private cut(path: string): void {
+    this.cutOff.push(path);
+    for (const scope of this.scopes.values()) {
+      if (scope.path !== path && !scope.path.startsWith(`${path}/`)) continue;
+      scope.inactive = true;
+      scope.queue.length = 0;
+    }
+  }
+
+  private scopeDocument(scope: ScopeRun): JsonObject {
+    return scopeDocument(this.document, scope.path) ?? {};
+  }
+
+  private setScopeDocument(scope: ScopeRun, document: JsonObject): void {
+    this.document = withScopeDocument(this.document, scope.path, document);
+  }
+
+  /** After its incoming event: its children's emitted events, then its own cascade. */
+  private async finalize(scope: ScopeRun): Promise<void> {
+    if (scope.children.length > 0) await this.bridge(scope);
+    while (scope.queue.length > 0 && !this.terminated && !scope.inactive) {
+      this.cascade();
+      await this.deliver(scope.queue.shift() as Delivery);
+    }
+  }
+
+  /** Delivers each child's emitted and lifecycle events to the Embedded Node Channels for it. */
+  private async bridge(scope: ScopeRun): Promise<void> {
+    const channels = scope.contracts.channels.filter(
+      (channel) => channel.kind === 'embedded' && channel.childPath !== undefined,
+    );
+    for (const child of scope.children) {
+      const run = this.scopes.get(child);
+      if (run === undefined || run.bridged.length === 0) continue;
+      const events = run.bridged.splice(0);
+      const listening = channels.filter(
+        (channel) => childScope(scope.path, channel.childPath as string) === child,
+      );
+      for (const event of events) {
+        for (const channel of listening) {
+          if (this.terminated || scope.inactive) return;
+          if (
+            channel.pattern !== undefined &&
+            !matchesPattern(event, channel.pattern, this.registry)
+          )
+            continue;
+          this.cascade();
+          await this.deliver({ scope, channel, event, entry: null });
+        }
+      }
+    }
+  }
+
+  private cascade(): void {
+    this.cascaded += 1;
+    if (this.cascaded > this.limits.cascade) {
+      throw new Rejection(
+        'cascade_limit',
+        `more than ${this.limits.cascade} triggered deliveries for one event`,
+      );
+    }
+  }
+
+  private incoming(scope: ScopeRun, event: ProcessorEvent): Delivery[] {
     switch (event.kind) {
       case 'initialize':
-        return this.initialize(contracts);
+        return [];
       case 'timeline':
-        return this.fromTimeline(contracts, event.entry, event.entryId);
+        return this.fromTimeline(scope, event.entry, event.entryId);
       case 'direct': {
-        const channel = contracts.channels.find((candidate) => candidate.key === event.channel);
+        // A direct event names a channel of the document itself.
+        if (scope.path !== '') return [];
+        const channel = scope.contracts.channels.find(
+          (candidate) => candidate.key === event.channel,
+        );
         if (channel === undefined)
           throw new Rejection('unknown_channel', `the document has no channel '${event.channel}'`);
         return [
           {
+            scope,
             channel,
             event: event.event,
             entry: null,
@@ -149,30 +285,53 @@ class EventRun {
         ];
       }
       case 'timer':
-        return this.dueTimers(contracts, event.timestamp);
+        return this.dueTimers(scope, event.timestamp);
     }
   }
 
-  private initialize(contracts: ContractSet): Delivery[] {
-    if (marker(this.document, 'initialized') !== undefined) {
+  /**
+   * Initialises a scope: its embedded children first (as blue-js does), then its own marker and
+   * lifecycle event. Its id is the BlueId of the scope as it was before any of that.
+   */
+  private async initializeScope(path: string): Promise<void> {
+    const document = scopeDocument(this.document, path) ?? {};
+    if (marker(document, 'initialized') !== undefined) {
+      if (path !== '') return;
       throw new Rejection('already_initialized', 'the document is already initialized');
     }
-    const documentId = documentBlueId(this.document, this.registry);
-    this.document = withMarker(this.document, 'initialized', {
-      type: 'Core/Processing Initialized Marker',
-      documentId,
-    });
+    const documentId = documentBlueId(document, this.registry);
+    const scope = this.openScope(path);
+    if (scope === undefined) return;
+    for (const child of scope.children) {
+      if (this.terminated || scope.inactive) return;
+      const childDocument = this.isCutOff(child) ? undefined : scopeDocument(this.document, child);
+      if (childDocument === undefined || marker(childDocument, 'initialized') !== undefined)
+        continue;
+      this.spend(1);
+      await this.initializeScope(child);
+    }
+    this.setScopeDocument(
+      scope,
+      withMarker(this.scopeDocument(scope), 'initialized', {
+        type: 'Core/Processing Initialized Marker',
+        documentId,
+      }),
+    );
     const initiated: JsonObject = { type: 'Core/Document Processing Initiated', documentId };
-    // As in blue-js, the lifecycle event is among the emitted events, first, whether or not a
-    // lifecycle channel listens to it.
-    this.emitted.push(initiated);
-    return contracts.channels
-      .filter((channel) => channel.kind === 'lifecycle')
-      .map((channel) => ({ channel, event: initiated, entry: null }));
+    // As in blue-js, the document's lifecycle event is among the emitted events, first,
+    // whether or not a lifecycle channel listens to it; a child's goes to its parent.
+    if (path === '') this.emitted.push(initiated);
+    else scope.bridged.push(initiated);
+    for (const channel of scope.contracts.channels) {
+      if (this.terminated || scope.inactive) return;
+      if (channel.kind !== 'lifecycle') continue;
+      await this.deliver({ scope, channel, event: initiated, entry: null });
+    }
+    await this.finalize(scope);
   }
 
   private fromTimeline(
-    contracts: ContractSet,
+    scope: ScopeRun,
     entry: JsonObject,
     entryId: string | undefined,
   ): Delivery[] {
@@ -181,7 +340,8 @@ class EventRun {
     if (timelineId === undefined) return [];
     let record: CheckpointRecord | undefined;
     const deliveries: Delivery[] = [];
-    for (const channel of contracts.channels) {
+    const document = this.scopeDocument(scope);
+    for (const channel of scope.contracts.channels) {
       this.spend(1);
       if (channel.kind !== 'timeline' || channel.timelineId !== String(timelineId)) continue;
       const delivered = channel.deliversMessage ? (entry.message ?? null) : entry;
@@ -191,19 +351,22 @@ class EventRun {
       )
         continue;
       record ??= recordOf(entry, entryId);
-      if (!isNewer(record, lastRecord(this.document, channel.key))) {
-        this.skipped.push(`${channel.key}: entry is not newer than the channel's checkpoint`);
+      if (!isNewer(record, lastRecord(document, channel.key))) {
+        this.skipped.push(
+          `${scopeLabel(scope, channel.key)}: entry is not newer than the channel's checkpoint`,
+        );
         continue;
       }
-      deliveries.push({ channel, event: delivered, entry, checkpoint: record });
+      deliveries.push({ scope, channel, event: delivered, entry, checkpoint: record });
     }
     return deliveries;
   }
 
-  private dueTimers(contracts: ContractSet, now: number): Delivery[] {
-    return pendingTimers(this.document, contracts)
+  private dueTimers(scope: ScopeRun, now: number): Delivery[] {
+    return pendingTimers(this.scopeDocument(scope), scope.contracts)
       .filter((timer) => timer.deadline <= now)
       .map((timer) => ({
+        scope,
         channel: timer.channel,
         event: {
           type: 'Core/Timer Fired',
@@ -217,9 +380,9 @@ class EventRun {
 
   private async deliver(delivery: Delivery): Promise<void> {
     this.spend(5);
-    const contracts = this.contracts();
+    const contracts = delivery.scope.contracts;
     for (const handler of contracts.handlers) {
-      if (this.terminated) return;
+      if (this.terminated || delivery.scope.inactive) return;
       if (handler.kind === 'workflow') {
         if (handler.channel !== delivery.channel.key) continue;
         if (
@@ -233,10 +396,13 @@ class EventRun {
       }
     }
     if (delivery.checkpoint !== undefined) {
-      this.document = withCheckpoint(
-        this.document,
-        delivery.channel.key,
-        delivery.checkpoint as unknown as JsonValue,
+      this.setScopeDocument(
+        delivery.scope,
+        withCheckpoint(
+          this.scopeDocument(delivery.scope),
+          delivery.channel.key,
+          delivery.checkpoint as unknown as JsonValue,
+        ),
       );
     }
   }
@@ -262,7 +428,7 @@ class EventRun {
     )
       return false;
     const refusal = actorPolicyViolation(
-      this.document,
+      this.scopeDocument(delivery.scope),
       this.registry,
       handler.operation as string,
       delivery.entry ?? delivery.by ?? null,
@@ -275,6 +441,8 @@ class EventRun {
       request.request,
       this.registry,
       this.validator,
+      // The pin names the scope's own document (a child's, for an operation of a child).
+      { request, document: this.scopeDocument(delivery.scope) },
     );
     if (problem !== undefined) {
       const message = `operation ${handler.operation}: ${problem}`;
@@ -298,12 +466,14 @@ class EventRun {
 
   private async runHandler(handler: HandlerInfo, delivery: Delivery): Promise<void> {
     this.spend(10);
+    const owner = delivery.scope;
     const scope: StepScope = {
       event: delivery.event,
       entry: delivery.entry,
       steps: {},
       currentContract: this.contractAsSeen(handler, delivery),
-      document: this.document,
+      // A child's steps see and patch the child alone: its pointers are relative to its root.
+      document: this.scopeDocument(owner),
       stepName: '',
       sandbox: this.sandbox,
       limits: { cpuMs: this.limits.scriptCpuMs, memoryMb: this.limits.scriptMemoryMb },
@@ -323,7 +493,7 @@ class EventRun {
           `step ${name}: the event would run more than its budget of ${this.limits.steps} steps`,
           name,
         );
-      const output = await runStep(step, scope, this.registry, this.contracts().known);
+      const output = await runStep(step, scope, this.registry, this.known);
       scope.document = output.document;
       for (const patch of output.patches) {
         const size = jsonSize(patch.val);
@@ -335,17 +505,17 @@ class EventRun {
       if (output.result !== undefined) scope.steps = { ...scope.steps, [name]: output.result };
       for (const event of output.events) {
         const checked = this.checkEmitted(event, name);
-        if (isTypedAs(checked, this.contracts().known.terminate, this.registry)) {
+        if (isTypedAs(checked, this.known.terminate, this.registry)) {
           // Termination stops the handler at once (blue-js unwinds the run): what its steps
           // did so far stays, the events after this one and the later steps never happen.
-          this.commit(scope.document, patches, befores, events);
-          this.terminate(checked);
+          this.commit(owner, scope.document, patches, befores, events);
+          this.terminate(owner, checked);
           return;
         }
         events.push(checked);
       }
     }
-    this.commit(scope.document, patches, befores, events);
+    this.commit(owner, scope.document, patches, befores, events);
   }
 
   private checkEmitted(event: JsonValue, stepName: string): JsonObject {
@@ -355,7 +525,7 @@ class EventRun {
         `step ${stepName}: an emitted event must be a map`,
         stepName,
       );
-    const known = this.contracts().known;
+    const known = this.known;
     if (isTypedAs(event, known.illegalRequest, this.registry)) {
       const message = typeof event.message === 'string' ? event.message : 'illegal request';
       throw new Rejection('illegal_request', message, stepName, event);
@@ -380,57 +550,111 @@ class EventRun {
 
   /** The handler succeeded: its effects become the document's, and its updates and events cascade. */
   private commit(
+    scope: ScopeRun,
     document: JsonObject,
     patches: AppliedPatch[],
     befores: (JsonValue | undefined)[],
     events: JsonObject[],
   ): void {
-    this.document = document;
-    this.patches.push(...patches);
-    const channels = this.contracts().channels;
-    const watchers = channels.filter(
-      (channel) => channel.kind === 'update' && channel.path !== undefined,
+    if (scope.children.length > 0) this.checkBoundaries(scope, patches);
+    this.setScopeDocument(scope, document);
+    this.patches.push(
+      ...(scope.path === ''
+        ? patches
+        : patches.map((patch) => ({ ...patch, path: `${scope.path}${patch.path}` }))),
     );
-    patches.forEach((patch, index) => {
-      for (const channel of watchers) {
-        if (!watches(channel.path as string, patch.path)) continue;
-        const update: JsonObject = { type: 'Core/Document Update', op: patch.op, path: patch.path };
-        const before = befores[index];
-        if (before !== undefined) update.before = before;
-        if (patch.val !== undefined) update.after = patch.val;
-        this.queue.push({ channel, event: update, entry: null });
-      }
-    });
-    const triggered = channels.filter((channel) => channel.kind === 'triggered');
+    // A change is seen by the Document Update channels of its scope and of every scope
+    // around it, each with the path from its own root (as in blue-js).
+    const watching =
+      scope.path === ''
+        ? [scope]
+        : [
+            scope,
+            ...ancestorsOf(scope.path, [...this.scopes.keys()]).map(
+              (path) => this.scopes.get(path) as ScopeRun,
+            ),
+          ];
+    for (const target of watching) {
+      if (target.inactive) continue;
+      const prefix = relativeScope(target.path, scope.path);
+      const watchers = target.contracts.channels.filter(
+        (channel) => channel.kind === 'update' && channel.path !== undefined,
+      );
+      patches.forEach((patch, index) => {
+        const path = `${prefix}${patch.path}`;
+        for (const channel of watchers) {
+          if (!watches(channel.path as string, path)) continue;
+          const update: JsonObject = { type: 'Core/Document Update', op: patch.op, path };
+          const before = befores[index];
+          if (before !== undefined) update.before = before;
+          if (patch.val !== undefined) update.after = patch.val;
+          target.queue.push({ scope: target, channel, event: update, entry: null });
+        }
+      });
+    }
+    const triggered = scope.contracts.channels.filter((channel) => channel.kind === 'triggered');
     for (const event of events) {
-      this.emitted.push(event);
+      // Only the document's own events leave it; a child's go to its parent's channels.
+      if (scope.path === '') this.emitted.push(event);
+      else scope.bridged.push(event);
       for (const channel of triggered) {
         if (
           channel.pattern === undefined ||
           matchesPattern(event, channel.pattern, this.registry)
         ) {
-          this.queue.push({ channel, event, entry: null });
+          scope.queue.push({ scope, channel, event, entry: null });
         }
       }
     }
   }
 
-  private terminate(event: JsonObject): void {
+  /**
+   * A scope may not write inside its embedded children (blue-js: a boundary violation); it may
+   * replace or remove a child as a whole, which cuts the child off for the rest of the event.
+   */
+  private checkBoundaries(scope: ScopeRun, patches: readonly AppliedPatch[]): void {
+    for (const patch of patches) {
+      const boundary = boundaryOf(patch.path, scope.contracts.embedded);
+      if (boundary === undefined) continue;
+      if ('inside' in boundary)
+        throw new Rejection(
+          'boundary_violation',
+          `${scope.path === '' ? 'the document' : scope.path} may not change ${scope.path}${patch.path}: it is inside the embedded document ${scope.path}${boundary.inside}, which only that document changes`,
+        );
+      for (const child of boundary.at) this.cut(childScope(scope.path, child));
+    }
+  }
+
+  private terminate(scope: ScopeRun, event: JsonObject): void {
     const cause = scalarOf(event.cause) === 'fatal' ? 'fatal' : 'graceful';
     const reason = String(scalarOf(event.reason) ?? '');
-    this.terminated = { cause, reason };
     // blue-js reports the termination as an emitted event: `{type, cause, reason}`, the reason
     // left out when there is none.
-    this.emitted.push({
+    const reported: JsonObject = {
       type: 'Core/Document Processing Terminated',
       cause,
       ...(reason === '' ? {} : { reason }),
-    });
-    this.document = withMarker(this.document, 'terminated', {
+    };
+    const terminatedMarker: JsonObject = {
       type: 'Core/Processing Terminated Marker',
       cause,
       reason,
-    });
+    };
+    if (scope.path === '') {
+      this.terminated = { cause, reason };
+      this.emitted.push(reported);
+      this.document = withMarker(this.document, 'terminated', terminatedMarker);
+      return;
+    }
+    // A child ends alone: its parent hears of it through its Embedded Node Channel, and later
+    // events pass the child by.
+    scope.inactive = true;
+    scope.queue.length = 0;
+    scope.bridged.push(reported);
+    this.setScopeDocument(
+      scope,
+      withMarker(this.scopeDocument(scope), 'terminated', terminatedMarker),
+    );
   }
 
   private checkValid(): void {
@@ -442,10 +666,6 @@ class EventRun {
         `the document would become invalid: ${first?.message}${first?.pointer ? ` (at ${first.pointer})` : ''}`,
       );
     }
-  }
-
-  private contracts(): ContractSet {
-    return contractsOf(this.document, this.registry);
   }
 
   /** Counts bytes of patches and emitted events against the event's budget. */
@@ -480,9 +700,8 @@ function sharedValidator(registry: TypeRegistry): DocumentValidator {
  * (blue-js `channelsCompatible`). A handler naming another channel is never bound, so a
  * party the operation does not list cannot call it through the handler. As in blue-js, a
  * handler without a channel takes the operation's, and an operation without a channel takes
- * the handler's. Where neither has one, blue-js rejects the document on load; here the
- * operation is simply not callable, as Conversation/Operation says an absent channel means
- * "not bound to a channel yet" (the server may bind it later).
+ * the handler's. Where neither has one, the document is refused on load, as in blue-js
+ * (validation/contract-rules.ts); undefined here is only for a document that skipped it.
  */
 function operationChannelOf(operation: JsonObject, handler: HandlerInfo): string | undefined {
   const own = channelKey(scalarOf(operation.channel));
@@ -494,6 +713,11 @@ function operationChannelOf(operation: JsonObject, handler: HandlerInfo): string
 /** A channel key as blue-js reads one: trimmed text; empty means none. */
 function channelKey(value: JsonValue | undefined): string | undefined {
   return typeof value === 'string' && value.trim().length > 0 ? value.trim() : undefined;
+}
+
+/** A channel as `skipped` names it: a child's with the child's pointer. */
+function scopeLabel(scope: ScopeRun, key: string): string {
+  return scope.path === '' ? key : `${scope.path} ${key}`;
 }
 
 /** A watcher of `watched` sees changes at, below or above it. */

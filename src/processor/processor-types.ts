@@ -117,6 +117,7 @@ export type RejectionCode = Extract<
   | 'terminated'
   | 'already_initialized'
   | 'unknown_channel'
+  | 'boundary_violation'
 >;
 
 export type ProcessStatus =

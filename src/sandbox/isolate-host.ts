@@ -2,13 +2,14 @@ import { createHash } from 'node:crypto';
 import ivm from 'isolated-vm';
 import { multisigJsonForGuest, publicKeyFromWif } from './bitcoin-host.js';
 import type { GuestRuntime } from './guest-runtime.js';
-import { GUEST_RESULT_TAGS, GUEST_RUNTIME_SOURCE, uncatchableKind } from './guest-runtime.js';
+import { GUEST_RESULT_TAGS, guestRuntimeSource, uncatchableKind } from './guest-runtime.js';
 import type { PreparedCall, PreparedOutcome } from './script-call.js';
 import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from './script-call.js';
 import { prepareScript } from './script-source.js';
 import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome, ScriptUsage } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
 import type { JsonValue } from '../model/json.js';
+import { blueId } from '../model/blue-id.js';
 import { readAuthorView } from '../model/read-author-view.js';
 
 /** Options of {@link IsolateHost}. */
@@ -56,7 +57,7 @@ const MAX_CODE_CHARS = 1_000_000;
 // Bootstrapping hardens every intrinsic; generous, since it runs once per isolate.
 const BOOTSTRAP_TIMEOUT_MS = 5_000;
 // Longest array a guest may create: one that would fill a sixteenth of the heap. Beyond that
-// isolated-vm may abort the process instead of reporting out-of-memory (see guest-runtime.ts).
+// isolated-vm may abort the process instead of reporting out-of-memory (see guest/arrays.ts).
 const ARRAY_LENGTH_PER_MB = (1024 * 1024) / 16;
 
 /**
@@ -232,12 +233,14 @@ export class IsolateHost implements Sandbox {
     try {
       const context = isolate.createContextSync();
       const runtime = context.evalClosureSync(
-        GUEST_RUNTIME_SOURCE,
+        guestRuntimeSource(),
+        // In the order guest-runtime.ts's boot call reads them ($0…$4).
         [
           new ivm.Callback(hostPublicKeyFromWif),
           Math.floor(memoryMb * ARRAY_LENGTH_PER_MB),
           new ivm.Callback((pointer: string) => this.readForGuest(pointer)),
           new ivm.Callback(multisigJsonForGuest),
+          new ivm.Callback(blueIdForGuest),
         ],
         { result: { reference: true }, timeout: BOOTSTRAP_TIMEOUT_MS },
       ) as ivm.Reference<GuestRuntime>;
@@ -395,6 +398,15 @@ function measureCpu(state: IsolateState, before: bigint, usage: ScriptUsage): vo
   } catch {
     // disposed under the call (out of memory): unknown
   }
+}
+
+/**
+ * `document('/x/blueId')` in a supervised worker, where the guest reads the document itself:
+ * the node comes as JSON text, and the BlueId is the host's (model/blue-id.ts), as in process.
+ */
+function blueIdForGuest(nodeJson: unknown): string {
+  if (typeof nodeJson !== 'string') throw new Error('blueId: expected the node as JSON text');
+  return blueId(JSON.parse(nodeJson) as JsonValue);
 }
 
 /** The guest's `bitcoinjs.ECPair.fromWIF` lands here; whatever it throws is rethrown in the guest. */

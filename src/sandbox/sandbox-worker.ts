@@ -2,12 +2,13 @@
 // imports it). It runs the in-process host and answers requests strictly in arrival order,
 // which is what lets the supervisor tell which request was running when it had to kill us.
 import { Worker } from 'node:worker_threads';
+import { useGuestRuntimeSource } from './guest-runtime.js';
 import { IsolateHost } from './isolate-host.js';
 import type { PreparedOutcome } from './script-call.js';
 import { prepareCall } from './script-call.js';
 import type { ScriptUsage } from './sandbox.js';
 import type { WorkerMessage } from './worker-protocol.js';
-import { isRunRequest } from './worker-protocol.js';
+import { isRunRequest, isRuntimeMessage } from './worker-protocol.js';
 
 const send = process.send?.bind(process);
 if (send === undefined) {
@@ -40,6 +41,10 @@ function post(message: WorkerMessage): void {
 }
 
 process.on('message', (message: unknown) => {
+  if (isRuntimeMessage(message)) {
+    start(message.source);
+    return;
+  }
   if (!isRunRequest(message)) return;
   let outcome: PreparedOutcome;
   const usage: ScriptUsage = {};
@@ -64,17 +69,27 @@ process.on('message', (message: unknown) => {
 // The supervisor went away (or closed us): nothing left to serve.
 process.on('disconnect', () => process.exit(0));
 
+let started = false;
+
 // Build the isolate and compile once before saying ready, so that the first request after a
 // restart does not pay for it.
-host.runPrepared(
-  prepareCall({
-    code: 'return {};',
-    stepName: 'warm-up',
-    event: null,
-    entry: null,
-    document: null,
-    steps: {},
-    currentContract: null,
-  }),
-);
-post({ type: 'ready' });
+function start(runtimeSource: string): void {
+  if (started) return;
+  started = true;
+  useGuestRuntimeSource(runtimeSource);
+  host.runPrepared(
+    prepareCall({
+      code: 'return {};',
+      stepName: 'warm-up',
+      event: null,
+      entry: null,
+      document: null,
+      steps: {},
+      currentContract: null,
+    }),
+  );
+  post({ type: 'ready' });
+}
+
+// The supervisor answers with the guest runtime's source (worker-protocol.ts RuntimeMessage).
+post({ type: 'hello' });

@@ -10,7 +10,7 @@
  * start with `__paydocThrown = error; __paydocGuard.caught(error);` and every `finally` block
  * with `__paydocGuard.leaving(__paydocThrown);` (a `try … finally` gets a `catch` that only does
  * the former and rethrows). Once the guard has seen such an error in a call, every later `catch`
- * and `finally` rethrows it and the call fails, whatever the script does (guest-runtime.ts).
+ * and `finally` rethrows it and the call fails, whatever the script does (guest/guard.ts).
  *
  * The other ways JavaScript swallows an exception are closed too: async functions are refused
  * (a step is synchronous; an async body turns a throw into a rejected promise), and the guest's
@@ -30,14 +30,10 @@
  */
 import { Parser, tokTypes, type Node, type Options, type Program, type Token } from 'acorn';
 
-/** Name of the hidden parameter through which rewritten code reaches the guard. */
-export const GUARD_PARAMETER = '__paydocGuard';
-/**
- * Name of the hidden parameter in which every rewritten `catch` first records what it caught,
- * by a plain assignment: that needs no stack, so it happens even where calling the guard would
- * overflow the stack once more (and a `finally` then passes the record to the guard).
- */
-export const THROWN_PARAMETER = '__paydocThrown';
+import { GUARD_PARAMETER, THROWN_PARAMETER } from './guest/protocol.js';
+
+// The guest runtime (guest/guard.ts) defines what these hidden parameters hold.
+export { GUARD_PARAMETER, THROWN_PARAMETER };
 /** Names guest code may not use: the hidden parameters of the compiled step. */
 export const RESERVED_NAME_PREFIX = '__paydoc';
 

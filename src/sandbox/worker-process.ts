@@ -1,7 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ResultMessage, RunRequestMessage } from './worker-protocol.js';
+import { guestRuntimeSource } from './guest-runtime.js';
+import type { ResultMessage, RunRequestMessage, RuntimeMessage } from './worker-protocol.js';
 import { isWorkerMessage } from './worker-protocol.js';
 
 /** What a {@link WorkerProcess} reports to its owner. */
@@ -64,6 +65,9 @@ export class WorkerProcess {
       if (!isWorkerMessage(message)) return;
       if (message.type === 'result') {
         handlers.onResult(message);
+      } else if (message.type === 'hello') {
+        const runtime: RuntimeMessage = { type: 'runtime', source: guestRuntimeSource() };
+        if (this.child.connected) this.child.send(runtime);
       } else if (!this.isReady) {
         this.isReady = true;
         clearTimeout(startupTimer);

@@ -9,6 +9,24 @@ export interface RunRequestMessage {
   limits: ScriptLimits;
 }
 
+/**
+ * Supervisor → worker, once, in answer to {@link HelloMessage}: the guest runtime's source
+ * (guest-runtime.ts), bundled once by the supervisor's process rather than again by every
+ * worker it starts or restarts.
+ */
+export interface RuntimeMessage {
+  type: 'runtime';
+  source: string;
+}
+
+/**
+ * Worker → supervisor, first: the worker listens and needs the runtime. (A message sent before
+ * the worker's module had installed its listener would be lost, so the worker asks.)
+ */
+export interface HelloMessage {
+  type: 'hello';
+}
+
 /** Worker → supervisor: the worker has built its isolate and takes requests. */
 export interface ReadyMessage {
   type: 'ready';
@@ -23,7 +41,7 @@ export interface ResultMessage {
 }
 
 /** Anything the worker sends. */
-export type WorkerMessage = ReadyMessage | ResultMessage;
+export type WorkerMessage = HelloMessage | ReadyMessage | ResultMessage;
 
 /** True for a well-formed {@link RunRequestMessage}. */
 export function isRunRequest(value: unknown): value is RunRequestMessage {
@@ -42,10 +60,15 @@ export function isRunRequest(value: unknown): value is RunRequestMessage {
   );
 }
 
+/** True for a well-formed {@link RuntimeMessage}. */
+export function isRuntimeMessage(value: unknown): value is RuntimeMessage {
+  return isRecord(value) && value.type === 'runtime' && typeof value.source === 'string';
+}
+
 /** True for a well-formed {@link WorkerMessage}. */
 export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (!isRecord(value)) return false;
-  if (value.type === 'ready') return true;
+  if (value.type === 'ready' || value.type === 'hello') return true;
   if (value.type !== 'result' || typeof value.id !== 'number') return false;
   const { outcome, cpuMs } = value;
   if (!isRecord(outcome) || (cpuMs !== undefined && typeof cpuMs !== 'number')) return false;

@@ -40,6 +40,18 @@ export function typeSchema(
   };
 }
 
+/**
+ * JSON Schema for what one declared node says (an Operation's `request`, a node's own
+ * `itemType`), in the same simple form as {@link typeSchema}; it names no type of its own.
+ */
+export function declaredSchema(
+  registry: TypeRegistry,
+  spec: FieldSpec,
+  ref: SchemaRef,
+): JsonObject {
+  return specSchema(registry, spec, ref);
+}
+
 function specSchema(
   registry: TypeRegistry,
   spec: FieldSpec,
@@ -88,14 +100,38 @@ function collectionSchema(
     );
   }
   if (basic === 'Dictionary' && spec.valueTypeId !== undefined) {
+    // A dictionary written as a node keeps its reserved keys (`type`, `valueType`) beside its
+    // entries: they are not entries, so neither the value nor the key type applies to them.
+    schema.properties = NODE_KEYS_ANY;
     schema.additionalProperties = typeRefSchema(
       registry,
       { typeId: spec.valueTypeId, constraints: {}, fields: {} },
       ref,
     );
   }
+  const keyPattern =
+    basic === 'Dictionary' && spec.keyTypeId !== undefined
+      ? KEY_PATTERNS[registry.get(spec.keyTypeId).basic ?? 'Text']
+      : undefined;
+  if (keyPattern !== undefined) {
+    schema.propertyNames = { anyOf: [{ enum: [...NODE_KEYS] }, { pattern: keyPattern }] };
+  }
   return schema;
 }
+
+const NODE_KEYS = ['name', 'description', 'type', 'itemType', 'keyType', 'valueType', 'blueId'];
+const NODE_KEYS_ANY: JsonObject = Object.fromEntries(NODE_KEYS.map((key) => [key, {}]));
+
+/**
+ * Keys are text; a key type says which texts (blue-js DictionaryProcessor: an Integer key
+ * round-trips through parseInt, a Double key parses as a number, a Boolean key is true/false
+ * in any case). Text keys, and non-basic key types blue-js refuses on its own, add nothing.
+ */
+const KEY_PATTERNS: Readonly<Partial<Record<CoreTypeName, string>>> = {
+  Integer: '^(0|-?[1-9][0-9]*)$',
+  Double: '^\\s*[-+]?(Infinity|[0-9]+\\.?[0-9]*([eE][-+]?[0-9]+)?|\\.[0-9]+([eE][-+]?[0-9]+)?)',
+  Boolean: '^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee])$',
+};
 
 function objectSchema(registry: TypeRegistry, spec: FieldSpec, ref: SchemaRef): JsonObject {
   const properties: JsonObject = {

@@ -7,10 +7,12 @@ import { isJsonObject, ownValue } from '../model/json.js';
 import { escapeSegment, getAtPointer } from '../model/json-pointer.js';
 import type { SourceMap } from '../model/load-yaml.js';
 import { checkAnatomy, fieldKeys, locate, RESERVED_KEYS, simplify } from '../model/node.js';
-import { schemaUrn, typeSchema } from '../types/json-schema.js';
+import { declaredSchema, schemaUrn, typeSchema } from '../types/json-schema.js';
 import type { FieldSpec } from '../types/type-definition.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { sameJson } from '../types/type-registry.js';
+import { aliasOf, referenceOf } from '../types/type-refs.js';
+import { contractRuleProblems } from './contract-rules.js';
 
 // ajv-formats is CommonJS; under NodeNext its callable export sits on `.default`.
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
@@ -25,6 +27,18 @@ interface Expectation {
   spec?: FieldSpec;
 }
 
+/** Keys a node may carry and still hold no value: `x: {type: Text}` declares, it does not fill. */
+const VALUELESS_KEYS: ReadonlySet<string> = new Set([
+  'type',
+  'name',
+  'description',
+  'itemType',
+  'keyType',
+  'valueType',
+  'schema',
+  'mergePolicy',
+]);
+
 /**
  * Validates documents against the type library: node anatomy, each typed node against its
  * type's JSON Schema (compiled once per type), narrowing of declared types, and every
@@ -36,6 +50,7 @@ export class DocumentValidator {
   private readonly compiled = new Map<string, ValidateFunction>();
   private readonly fieldCache = new Map<string, FieldValidators | undefined>();
   private readonly contractTypeId: string | undefined;
+  private readonly declaredCache = new Map<string, ValidateFunction>();
 
   constructor(private readonly registry: TypeRegistry) {
     // ownProperties: a field the schema names (`required`, `properties`) is present only as an
@@ -57,7 +72,10 @@ export class DocumentValidator {
   /** All problems of a document; an empty list means valid. */
   validate(document: JsonValue, positions?: SourceMap): Problem[] {
     const problems = checkAnatomy(document);
-    if (problems.length === 0) this.walk(document, {}, '', true, problems);
+    if (problems.length === 0) {
+      this.walk(document, {}, '', true, problems);
+      problems.push(...contractRuleProblems(document, this.registry));
+    }
     return dedupe(problems).map((problem) => ({
       ...problem,
       ...(positions && problem.pointer !== undefined
@@ -81,6 +99,17 @@ export class DocumentValidator {
   validateAs(value: JsonValue, typeId: string): Problem[] {
     const problems: Problem[] = [];
     this.walk(value, { typeId }, '', true, problems);
+    return dedupe(problems);
+  }
+
+  /**
+   * Validates one value against a declared node (an Operation's `request`): its type and
+   * everything written beside it, `itemType`, `keyType`, `valueType` and fields, at any depth.
+   */
+  validateDeclared(value: JsonValue, declared: JsonValue): Problem[] {
+    const problems: Problem[] = [];
+    const spec = collectionSpec(this.registry.specOf(declared, '', []), this.registry);
+    this.runDeclared(spec, value, '', problems);
     return dedupe(problems);
   }
 
@@ -124,7 +153,9 @@ export class DocumentValidator {
         this.runSchema(typeId, raw, pointer, problems);
       }
     }
-    const fields = this.fieldsOf(typeId, expected.spec);
+    const own = this.ownDeclaration(raw, typeId, pointer, problems);
+    if (own !== undefined) this.runDeclared(own, raw, pointer, problems);
+    const fields = this.fieldsOf(typeId, own ?? expected.spec);
     for (const key of Object.keys(raw)) {
       if (RESERVED_KEYS.has(key)) continue;
       const child = raw[key] as JsonValue;
@@ -145,7 +176,8 @@ export class DocumentValidator {
       );
     }
     if (Array.isArray(raw.items)) {
-      this.walk(raw.items, expected, `${pointer}/items`, false, problems, before?.items);
+      const itemsExpected = own === undefined ? expected : { ...expected, spec: own };
+      this.walk(raw.items, itemsExpected, `${pointer}/items`, false, problems, before?.items);
     }
     if (isJsonObject(raw.contracts)) {
       const priorContracts = isJsonObject(before?.contracts) ? before.contracts : undefined;
@@ -161,6 +193,7 @@ export class DocumentValidator {
     problems: Problem[],
   ): string | undefined | null {
     if (raw.type === undefined || raw.type === null) return expected.typeId;
+    if (isInlineType(raw.type)) return this.inlineParent(raw.type, expected, pointer, problems);
     const declared = this.registry.resolveRef(raw.type);
     if (declared === undefined) {
       problems.push({
@@ -179,6 +212,100 @@ export class DocumentValidator {
       return null;
     }
     return declared;
+  }
+
+  /**
+   * An anonymous type written inline (`type: {name: TypeX, …}`), as blue-js resolves one: its
+   * own `type` is its parent (and must fit where the node is), what it declares overlays it.
+   */
+  private inlineParent(
+    inline: JsonObject,
+    expected: Expectation,
+    pointer: string,
+    problems: Problem[],
+  ): string | undefined | null {
+    if (inline.type === undefined || inline.type === null) return expected.typeId;
+    return this.declaredType(inline, expected, `${pointer}/type`, problems);
+  }
+
+  /**
+   * What the node itself declares beyond its type: an inline type's fields, or its own
+   * `itemType`/`keyType`/`valueType`; undefined when it declares nothing of the kind.
+   */
+  private ownDeclaration(
+    raw: JsonObject,
+    typeId: string | undefined,
+    pointer: string,
+    problems: Problem[],
+  ): FieldSpec | undefined {
+    const inline = isInlineType(raw.type) ? raw.type : undefined;
+    if (
+      inline === undefined &&
+      raw.itemType === undefined &&
+      raw.keyType === undefined &&
+      raw.valueType === undefined
+    )
+      return undefined;
+    const found: Problem[] = [];
+    const spec: FieldSpec =
+      inline === undefined
+        ? { constraints: {}, fields: {} }
+        : this.registry.specOf({ ...inline, type: null }, `${pointer}/type`, found, true);
+    delete spec.fixed;
+    const ownSpec = this.registry.specOf(
+      {
+        ...(raw.itemType === undefined ? {} : { itemType: raw.itemType }),
+        ...(raw.keyType === undefined ? {} : { keyType: raw.keyType }),
+        ...(raw.valueType === undefined ? {} : { valueType: raw.valueType }),
+      },
+      pointer,
+      found,
+      true,
+    );
+    for (const key of ['itemTypeId', 'keyTypeId', 'valueTypeId'] as const) {
+      const id = ownSpec[key];
+      if (id !== undefined) spec[key] = id;
+    }
+    problems.push(...found);
+    if (found.length > 0) return undefined;
+    if (typeId !== undefined) spec.typeId = typeId;
+    return collectionSpec(spec, this.registry);
+  }
+
+  private runDeclared(spec: FieldSpec, raw: JsonValue, pointer: string, problems: Problem[]): void {
+    const key = JSON.stringify(spec);
+    let validate = this.declaredCache.get(key);
+    if (validate === undefined) {
+      validate = this.ajv.compile(declaredSchema(this.registry, spec, schemaUrn));
+      if (this.declaredCache.size > 4096) this.declaredCache.clear();
+      this.declaredCache.set(key, validate);
+    }
+    // Problems of the node as a whole read as the type check's do (and so merge with them).
+    this.report(validate, simplify(raw), pointer, problems, pointer, true);
+  }
+
+  /** Ajv's errors as problems, but none at or inside a node that only declares (`{type: Text}`). */
+  private report(
+    validate: ValidateFunction,
+    simple: JsonValue,
+    pointer: string,
+    problems: Problem[],
+    labelPrefix = '',
+    rootAsDocument = false,
+  ): void {
+    if (validate(simple)) return;
+    for (const error of validate.errors ?? []) {
+      if (error.keyword === 'allOf' || error.keyword === 'if' || error.keyword === 'anyOf')
+        continue;
+      // A key's own failures are summed up by the `propertyNames` error that follows them.
+      if (error.schemaPath.includes('/propertyNames/')) continue;
+      if (declaresOnly(simple, error.instancePath, this.registry)) continue;
+      const prefix =
+        rootAsDocument && error.instancePath === '' && error.keyword !== 'propertyNames'
+          ? ''
+          : labelPrefix;
+      problems.push(toProblem(error, simple, pointer, prefix));
+    }
   }
 
   private fieldsOf(
@@ -281,14 +408,13 @@ export class DocumentValidator {
       if (value === ownValue(before, key)) continue;
       const validate = fields.byKey.get(key);
       if (validate === undefined) continue;
-      const simple = simplify(value);
-      if (validate(simple)) continue;
-      for (const error of validate.errors ?? []) {
-        if (error.keyword === 'allOf' || error.keyword === 'if') continue;
-        problems.push(
-          toProblem(error, simple, `${pointer}/${escapeSegment(key)}`, `/${escapeSegment(key)}`),
-        );
-      }
+      this.report(
+        validate,
+        simplify(value),
+        `${pointer}/${escapeSegment(key)}`,
+        problems,
+        `/${escapeSegment(key)}`,
+      );
     }
     return true;
   }
@@ -315,13 +441,7 @@ export class DocumentValidator {
   }
 
   private runSchema(typeId: string, raw: JsonValue, pointer: string, problems: Problem[]): void {
-    const validate = this.schemaFor(typeId);
-    const simple = simplify(raw);
-    if (validate(simple)) return;
-    for (const error of validate.errors ?? []) {
-      if (error.keyword === 'allOf' || error.keyword === 'if') continue;
-      problems.push(toProblem(error, simple, pointer));
-    }
+    this.report(this.schemaFor(typeId), simplify(raw), pointer, problems);
   }
 
   private schemaFor(typeId: string): ValidateFunction {
@@ -332,6 +452,56 @@ export class DocumentValidator {
     }
     return validate;
   }
+}
+
+/** A type written as a node of its own rather than named (an alias or `{blueId}`). */
+function isInlineType(type: JsonValue | undefined): type is JsonObject {
+  return isJsonObject(type) && aliasOf(type) === undefined && referenceOf(type) === undefined;
+}
+
+/** `itemType` means a List and `keyType`/`valueType` a Dictionary, where no type says so. */
+function collectionSpec(spec: FieldSpec, registry: TypeRegistry): FieldSpec {
+  if (spec.typeId !== undefined) return spec;
+  const implied =
+    spec.itemTypeId !== undefined
+      ? 'List'
+      : spec.keyTypeId !== undefined || spec.valueTypeId !== undefined
+        ? 'Dictionary'
+        : undefined;
+  const typeId = implied === undefined ? undefined : registry.lookup(implied)?.id;
+  return typeId === undefined ? spec : { ...spec, typeId };
+}
+
+/**
+ * Is the value at `instancePath` (or one of its ancestors) a node of a basic type (Text, List,
+ * …) that holds no value? Blue allows one (`x: {type: Text}`); a node of a type with fields
+ * still owes the fields it requires.
+ */
+function declaresOnly(simple: JsonValue, instancePath: string, registry: TypeRegistry): boolean {
+  let current: JsonValue | undefined = simple;
+  const segments = instancePath === '' ? [] : instancePath.slice(1).split('/');
+  for (let index = 0; ; index += 1) {
+    if (isJsonObject(current) && current.type !== undefined && current.type !== null) {
+      if (
+        Object.keys(current).every((key) => VALUELESS_KEYS.has(key)) &&
+        isBasicTyped(current.type, registry)
+      )
+        return true;
+    }
+    if (index >= segments.length || current === undefined) return false;
+    const segment = (segments[index] as string).replace(/~1/g, '/').replace(/~0/g, '~');
+    current = Array.isArray(current)
+      ? current[Number(segment)]
+      : isJsonObject(current)
+        ? ownValue(current, segment)
+        : undefined;
+  }
+}
+
+function isBasicTyped(type: JsonValue, registry: TypeRegistry): boolean {
+  if (isInlineType(type)) return type.type !== undefined && isBasicTyped(type.type, registry);
+  const id = registry.resolveRef(type);
+  return id !== undefined && registry.resolve(id).basic !== undefined;
 }
 
 function isAnyValue(spec: FieldSpec): boolean {
@@ -371,6 +541,12 @@ function toProblem(error: ErrorObject, simple: JsonValue, base: string, labelPre
         code: 'validation_failed',
         message: `${label} is fixed to ${JSON.stringify(params.allowedValue)}, got ${describe(value)}`,
         pointer,
+      };
+    case 'propertyNames':
+      return {
+        code: 'validation_failed',
+        message: `${label} has a key '${String(params.propertyName)}' that its keyType does not allow`,
+        pointer: `${pointer}/${escapeSegment(String(params.propertyName))}`,
       };
     case 'enum':
       return {

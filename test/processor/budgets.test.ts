@@ -122,7 +122,7 @@ describe('the JavaScript CPU budget of an event', () => {
   it('counts `${}` expressions run in the sandbox against the same budget', async () => {
     const sandbox = new ScriptedSandbox(60, { ok: true, value: { value: 1 } });
     const document = workflow(
-      steps(5, (index) => update(`U${index}`, `/v${index}`, '${[1].length}')),
+      steps(5, (index) => update(`U${index}`, `/v${index}`, '${[1].map((x) => x).length}')),
     );
     const result = await processEvent(document, entry(), context(sandbox));
     expect(sandbox.calls.map((call) => call.cpuMs)).toEqual([50, 50, 50, 20]);

@@ -24,8 +24,12 @@ async function callsPerSecond(
   return calls / ((performance.now() - started) / 1000);
 }
 
+// Absolute rates depend on the machine (npm run bench measures them against its targets);
+// what must hold on any machine is measured here against the same run: the in-process host,
+// which serves the server and paydoc run, is several times faster than a supervised worker
+// called one step at a time, and pipelining calls to a worker pays.
 describe('throughput (measured, reported on stdout)', () => {
-  it('in-process: well above 15,000 trivial steps per second', async () => {
+  it('in-process is several times faster than a supervised worker; pipelining helps', async () => {
     const host = new IsolateHost();
     const trivial = await callsPerSecond(host, TRIVIAL, 1_000, 1);
     const delivery = await callsPerSecond(
@@ -40,19 +44,16 @@ describe('throughput (measured, reported on stdout)', () => {
       `in-process: trivial ${Math.round(trivial)}/s, delivery seed ${Math.round(delivery)}/s, ` +
         `BTC key seed ${Math.round(btc)}/s`,
     );
-    expect(trivial).toBeGreaterThan(15_000);
-  });
-
-  it('supervised: one worker', async () => {
     const sandbox = new SupervisedSandbox({ spare: false });
     try {
-      const trivial = await callsPerSecond(sandbox, TRIVIAL, 1_000, 64);
+      const pipelined = await callsPerSecond(sandbox, TRIVIAL, 1_000, 64);
       const sequential = await callsPerSecond(sandbox, TRIVIAL, 500, 1);
       console.log(
-        `supervised (1 worker): trivial ${Math.round(trivial)}/s with 64 in flight, ` +
+        `supervised (1 worker): trivial ${Math.round(pipelined)}/s with 64 in flight, ` +
           `${Math.round(sequential)}/s one at a time`,
       );
-      expect(trivial).toBeGreaterThan(1_000);
+      expect(trivial).toBeGreaterThan(2 * sequential);
+      expect(pipelined).toBeGreaterThan(sequential);
     } finally {
       await sandbox.close();
     }

@@ -12,6 +12,7 @@ import { IsolateHost } from '../../src/sandbox/isolate-host.js';
 import type { Sandbox } from '../../src/sandbox/sandbox.js';
 import { SupervisedSandbox } from '../../src/sandbox/supervised-sandbox.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
+import { checkDocument } from '../../src/validation/check-document.js';
 import { DocumentValidator } from '../../src/validation/document-validator.js';
 
 // The one runner for documents/scenarios/<name>/: scenario.yaml names the document (default
@@ -36,6 +37,8 @@ function readYaml(path: string): JsonValue {
 interface Scenario {
   name: string;
   document: JsonObject;
+  /** The document's text, loaded as the CLI and HTTP load it (checkDocument). */
+  text: string;
   events: JsonValue;
   expect: JsonObject;
 }
@@ -51,6 +54,7 @@ function loadScenario(name: string): Scenario {
   return {
     name,
     document: readYaml(documentPath) as JsonObject,
+    text: readFileSync(documentPath, 'utf8'),
     events: readYaml(eventsPath),
     expect: (spec.expect ?? {}) as JsonObject,
   };
@@ -127,8 +131,22 @@ describe('scenarios', () => {
   it.each(cases)('%s (%s)', async (name, sandboxName) => {
     const sandbox = sandboxes[sandboxName] as Sandbox;
     const scenario = loadScenario(name);
-    const result = await run(scenario, sandbox);
     const expected = scenario.expect;
+    // `refused: {code, message?, pointer?, line?}`: the document is refused on load, with its
+    // first problem as given; nothing runs.
+    const checked = checkDocument(scenario.text, validator);
+    if (isJsonObject(expected.refused)) {
+      const refused = expected.refused;
+      expect(checked.ok, 'the document should be refused on load').toBe(false);
+      const first = checked.ok ? undefined : checked.problems[0];
+      expect(first?.code).toBe(refused.code);
+      if (typeof refused.message === 'string') expect(first?.message).toContain(refused.message);
+      if (typeof refused.pointer === 'string') expect(first?.pointer).toBe(refused.pointer);
+      if (typeof refused.line === 'number') expect(first?.position?.line).toBe(refused.line);
+      return;
+    }
+    expect(checked.ok ? [] : checked.problems, 'the document loads').toEqual([]);
+    const result = await run(scenario, sandbox);
     expect(result.initialized.status).toEqual({ kind: 'ok' });
     const inputs = result.steps.filter((step) => step.origin === 'input');
     if (Array.isArray(expected.statuses)) {
