@@ -1,6 +1,6 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject, ownValue } from '../model/json.js';
-import { parsePointer } from '../model/json-pointer.js';
+import { getAtPointer, parsePointer } from '../model/json-pointer.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { ChannelInfo } from './contracts.js';
 import { contractsOf } from './contracts.js';
@@ -20,19 +20,9 @@ export function childScope(parent: string, relative: string): string {
 /** The document of a scope, or undefined where the path holds no map (the child is absent). */
 export function scopeDocument(root: JsonObject, scope: string): JsonObject | undefined {
   if (scope === '') return root;
-  const segments = segmentsOf(scope);
-  if (segments === undefined) return undefined;
-  let current: JsonValue | undefined = root;
-  for (const segment of segments) {
-    if (Array.isArray(current)) {
-      current = /^(0|[1-9][0-9]*)$/.test(segment) ? current[Number(segment)] : undefined;
-    } else if (isJsonObject(current)) {
-      current = ownValue(current, segment);
-    } else {
-      return undefined;
-    }
-  }
-  return isJsonObject(current) ? current : undefined;
+  if (segmentsOf(scope) === undefined) return undefined;
+  const found = getAtPointer(root, scope);
+  return isJsonObject(found) ? found : undefined;
 }
 
 /**
