@@ -1,5 +1,6 @@
 import type { CoreTypeName } from '../model/core-type-ids.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
+import { escapeSegment } from '../model/json-pointer.js';
 import type { FieldSpec, ResolvedType } from './type-definition.js';
 import type { TypeRegistry } from './type-registry.js';
 
@@ -155,9 +156,13 @@ export function exportSchema(registry: TypeRegistry, typeId: string): JsonObject
   const pending = [typeId];
   const seen = new Set<string>();
   const defName = (id: string): string => registry.nameOf(id);
+  // A JSON pointer in a URI fragment: `/` in a name is `~1` (RFC 6901), then the fragment is
+  // percent-encoded (RFC 3986), so `Payments/Card Payment` is `Payments~1Card%20Payment`.
+  const pointerTo = (id: string): string =>
+    `#/$defs/${encodeURIComponent(escapeSegment(defName(id)))}`;
   const ref: SchemaRef = (id) => {
     if (!seen.has(id)) pending.push(id);
-    return `#/$defs/${encodeURIComponent(defName(id))}`;
+    return pointerTo(id);
   };
   while (pending.length > 0) {
     const id = pending.pop() as string;
@@ -168,7 +173,7 @@ export function exportSchema(registry: TypeRegistry, typeId: string): JsonObject
   return {
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: schemaUrn(typeId),
-    $ref: `#/$defs/${encodeURIComponent(defName(typeId))}`,
+    $ref: pointerTo(typeId),
     $defs: defs,
   };
 }

@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { Ajv } from 'ajv';
+import type { JsonValue } from '../../src/model/json.js';
+import { isJsonObject } from '../../src/model/json.js';
+import { getAtPointer } from '../../src/model/json-pointer.js';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -153,11 +157,42 @@ describe('paydoc schema and types', () => {
       $ref: string;
       $defs: Record<string, { required?: string[] }>;
     };
-    expect(schema.$ref).toBe('#/$defs/Payments%2FSmart%20Card%20Payment');
+    // A JSON pointer in a URI fragment: "/" in the name is ~1, then percent-encoding.
+    expect(schema.$ref).toBe('#/$defs/Payments~1Smart%20Card%20Payment');
     expect(schema.$defs['Payments/Smart Card Payment']?.required).toEqual(
       expect.arrayContaining(['amount', 'currency', 'token']),
     );
     expect(Object.keys(schema.$defs)).toContain('Payments/Card Processing Error');
+  });
+
+  it('gives a schema whose references resolve, as an editor resolves them', async () => {
+    const schema = JSON.parse((await cli('schema', 'Card Payment')).out) as JsonValue;
+    // As yaml-language-server resolves a reference: percent-decode the fragment, then read it
+    // as an RFC 6901 pointer (ajv is more lenient, so it cannot tell).
+    const refs: string[] = [];
+    const collect = (node: JsonValue): void => {
+      if (Array.isArray(node)) node.forEach(collect);
+      else if (isJsonObject(node))
+        for (const [key, value] of Object.entries(node))
+          if (key === '$ref' && typeof value === 'string') refs.push(value);
+          else collect(value);
+    };
+    collect(schema);
+    expect(refs.length).toBeGreaterThan(3);
+    for (const ref of refs)
+      expect(getAtPointer(schema, decodeURIComponent(ref.slice(1))), ref).toBeDefined();
+    const validate = new Ajv({ strict: false, allErrors: true }).compile(schema as object);
+    expect(validate({ amount: 4999, currency: 'USD', token: 'tok_visa' })).toBe(true);
+    expect(validate({ amount: 'ten', token: 'tok_visa' })).toBe(false);
+    const problems = (validate.errors ?? []).map(
+      (error) => `${error.instancePath} ${error.message}`,
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^\/amount /),
+        expect.stringContaining("must have required property 'currency'"),
+      ]),
+    );
   });
 
   it('exits 2 for an unknown type', async () => {
