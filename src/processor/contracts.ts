@@ -1,6 +1,7 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject, ownValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
+import { effectiveContracts } from '../types/effective-contracts.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { byOrderThenKey, compareCodePoints } from './compare-keys.js';
 import type { KnownTypes } from './known-types.js';
@@ -61,7 +62,6 @@ type Analysed =
   | undefined;
 
 const analysed = new WeakMap<JsonObject, Analysed>();
-const merged = new WeakMap<JsonObject, WeakMap<JsonObject, JsonObject>>();
 
 /**
  * The document's contracts as the processor sees them: its type's built-in contracts overlaid
@@ -82,8 +82,7 @@ export function contractsOf(document: JsonObject, registry: TypeRegistry): Contr
   if (recent === undefined) lastSets.set(registry, (recent = []));
   const type = document.type ?? null;
   const index = recent.findIndex((last) => last.type === type && sameExceptMarkers(last.own, own));
-  const set =
-    index >= 0 ? (recent[index] as RecentSet).set : computeContracts(document, own, registry);
+  const set = index >= 0 ? (recent[index] as RecentSet).set : computeContracts(document, registry);
   if (index > 0) recent.splice(index, 1);
   if (index !== 0) recent.unshift({ own, type, set });
   else recent[0] = { own, type, set };
@@ -120,15 +119,9 @@ const sets = new WeakMap<
   Map<JsonValue, { registry: TypeRegistry; set: ContractSet }>
 >();
 
-function computeContracts(
-  document: JsonObject,
-  own: JsonObject,
-  registry: TypeRegistry,
-): ContractSet {
+function computeContracts(document: JsonObject, registry: TypeRegistry): ContractSet {
   const known = knownTypes(registry);
-  const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
-  const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
-  const keys = new Set([...Object.keys(builtIn), ...Object.keys(own)]);
+  const contracts = effectiveContracts(document, registry);
   const channels: ChannelInfo[] = [];
   const handlers: HandlerInfo[] = [];
   const operations = new Map<string, JsonObject>();
@@ -136,8 +129,8 @@ function computeContracts(
   let embedded: string[] | undefined;
   // Keys in code-point order, so that of several Process Embedded markers the same one counts
   // whatever order the map was written in.
-  for (const key of [...keys].sort(compareCodePoints)) {
-    const node = effectiveNode(ownValue(builtIn, key)?.node, ownValue(own, key));
+  for (const key of [...contracts.keys].sort(compareCodePoints)) {
+    const node = contracts.nodeOf(key);
     if (node === undefined) continue;
     const info = analyse(key, node, registry, known);
     if (info === undefined) continue;
@@ -155,25 +148,6 @@ function computeContracts(
 }
 
 const NONE: readonly string[] = Object.freeze([]);
-
-function effectiveNode(
-  inherited: JsonObject | undefined,
-  own: JsonValue | undefined,
-): JsonObject | undefined {
-  const ownNode = isJsonObject(own) ? own : undefined;
-  if (inherited === undefined || ownNode === undefined) return ownNode ?? inherited;
-  let byInherited = merged.get(ownNode);
-  if (byInherited === undefined) {
-    byInherited = new WeakMap();
-    merged.set(ownNode, byInherited);
-  }
-  let node = byInherited.get(inherited);
-  if (node === undefined) {
-    node = { ...inherited, ...ownNode };
-    byInherited.set(inherited, node);
-  }
-  return node;
-}
 
 function analyse(
   key: string,

@@ -1,8 +1,9 @@
 import type { Problem } from '../errors/problem.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import { isJsonObject, ownValue } from '../model/json.js';
+import { isJsonObject } from '../model/json.js';
 import { escapeSegment } from '../model/json-pointer.js';
 import { scalarOf } from '../model/node.js';
+import { effectiveContracts } from '../types/effective-contracts.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 
 // Refusals blue-js makes when it loads a document's contracts (ContractBundleBuilder,
@@ -15,17 +16,7 @@ const INITIALIZED_KEY = 'initialized';
 /** The contract-level load-time problems of a document (its root scope). */
 export function contractRuleProblems(document: JsonValue, registry: TypeRegistry): Problem[] {
   if (!isJsonObject(document)) return [];
-  const own = isJsonObject(document.contracts) ? document.contracts : {};
-  const typeId = document.type === undefined ? undefined : registry.resolveRef(document.type);
-  const builtIn = typeId === undefined ? {} : registry.resolve(typeId).contracts;
-  const keys = [...new Set([...Object.keys(builtIn), ...Object.keys(own)])];
-  const effective = (key: string): JsonObject | undefined => {
-    const inherited = ownValue(builtIn, key)?.node;
-    const written = ownValue(own, key);
-    const node = isJsonObject(written) ? written : undefined;
-    if (inherited === undefined || node === undefined) return node ?? inherited;
-    return { ...inherited, ...node };
-  };
+  const { keys, nodeOf: effective } = effectiveContracts(document, registry);
   const typeOf = (node: JsonObject | undefined): string | undefined =>
     node?.type === undefined ? undefined : registry.resolveRef(node.type);
   const is = (node: JsonObject | undefined, name: string): boolean => {
