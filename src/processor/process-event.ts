@@ -158,7 +158,7 @@ class EventRun {
     if (scope === undefined) return;
     for (const child of scope.children) {
       if (this.terminated || scope.inactive) return;
-      const document = this.isCutOff(child) ? undefined : scopeDocument(this.document, child);
+      const document = this.childDocument(child);
       if (document === undefined) continue;
       this.spend(1);
       if (marker(document, 'initialized') === undefined) await this.initializeScope(child);
@@ -190,6 +190,11 @@ class EventRun {
     };
     this.scopes.set(path, scope);
     return scope;
+  }
+
+  /** An embedded child's document, unless it is absent or was cut off during this event. */
+  private childDocument(path: string): JsonObject | undefined {
+    return this.isCutOff(path) ? undefined : scopeDocument(this.document, path);
   }
 
   private isCutOff(path: string): boolean {
@@ -304,7 +309,7 @@ class EventRun {
     if (scope === undefined) return;
     for (const child of scope.children) {
       if (this.terminated || scope.inactive) return;
-      const childDocument = this.isCutOff(child) ? undefined : scopeDocument(this.document, child);
+      const childDocument = this.childDocument(child);
       if (childDocument === undefined || marker(childDocument, 'initialized') !== undefined)
         continue;
       this.spend(1);
