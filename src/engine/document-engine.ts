@@ -16,13 +16,24 @@ import type {
 } from '../processor/processor-types.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { Store } from '../store/store.js';
-import type { AccountRecord, DocumentRecord, EntryRecord } from '../store/store-records.js';
+import type {
+  AccountRecord,
+  DocumentRecord,
+  EntryRecord,
+  TypeRecord,
+} from '../store/store-records.js';
+import { MAX_OWN_TYPES, OWN_PACKAGE } from '../types/own-types.js';
 import type { CommitQueueOptions, IdempotencyClaim, Job } from './commit-queue.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Outcome, Reply, ServiceError } from './outcome.js';
 import { failure } from './outcome.js';
 import type { PaymentBook } from './payment-desk.js';
-import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
+import { EMPTY_BOOK } from './payment-desk.js';
+import type { TypeSpace } from './type-spaces.js';
+import { TypeSpaces } from './type-spaces.js';
+import { defaultLibraryPackages } from '../types/load-library.js';
+import type { PackageSource } from '../types/type-definition.js';
+import type { TypeRegistry } from '../types/type-registry.js';
 import type { WorkingSet } from './working-set.js';
 import { addAccount, OPERATOR_ACCOUNT } from './accounts.js';
 import type { BindingContext } from './bind-document.js';
@@ -74,6 +85,11 @@ export interface OperationOutcome {
   document: JsonObject;
 }
 
+export interface TypeOutcome {
+  created: boolean;
+  type: TypeRecord;
+}
+
 export interface NewAccount {
   account: AccountRecord;
   apiKey: string;
@@ -83,6 +99,11 @@ export interface NewAccount {
 export interface DocumentEngineOptions extends CommitQueueOptions {
   store: Store;
   context: ProcessContext;
+  /**
+   * The library packages `context.registry` was built from, to extend with accounts' own
+   * types (default: the shipped library).
+   */
+  libraryPackages?: readonly PackageSource[];
   /** The edge's clock (ms since the epoch); tests pass their own. */
   clock?: () => number;
 }
@@ -97,15 +118,18 @@ export type Responder<T> = (outcome: Outcome<T>) => Reply;
  */
 export class DocumentEngine {
   readonly store: Store;
-  private readonly context: ProcessContext;
-  private readonly desk: PaymentDesk;
+  /** The library's and each account's types: a document is run in its owner's space. */
+  readonly spaces: TypeSpaces;
   private readonly binding: BindingContext;
   private readonly queue: CommitQueue;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
-    this.context = options.context;
-    this.desk = new PaymentDesk(options.context.registry);
+    this.spaces = new TypeSpaces(
+      options.store,
+      options.context,
+      options.libraryPackages ?? defaultLibraryPackages(),
+    );
     this.binding = {
       registry: options.context.registry,
       internalAccounts: new Set([PROCESSOR_ACCOUNT.id, OPERATOR_ACCOUNT.id]),
@@ -178,7 +202,7 @@ export class DocumentEngine {
         // Another account's timeline reads exactly like one that does not exist.
         if (timeline === undefined || timeline.ownerId !== accountId)
           return failure('not_found', `no timeline ${timelineId}`, 'id');
-        const reserved = this.reservedMessage(message);
+        const reserved = this.reservedMessage(message, (await this.spaces.of(accountId)).registry);
         if (reserved !== undefined) return { ok: false, error: reserved };
         if (expected.sequence !== undefined && expected.sequence !== timeline.headSequence + 1)
           return failure(
@@ -225,6 +249,64 @@ export class DocumentEngine {
     });
   }
 
+  /**
+   * Adds an own type to an account (`POST /types`). Types are immutable: the same content again
+   * is the type the account has (created false); another type under a name the account already
+   * uses is refused (`type_exists`), as is one that does not build with the account's others.
+   */
+  addType(
+    accountId: string,
+    definition: JsonObject,
+    respond: Responder<TypeOutcome>,
+    idempotency?: IdempotencyClaim,
+  ): Promise<Reply> {
+    return this.queue.submit({
+      respond,
+      idempotency,
+      key: `types ${accountId}`,
+      lane: accountId,
+      work: async (set, at): Promise<Outcome<TypeOutcome>> => {
+        const existing = [
+          ...(await this.store.typesOf(accountId)),
+          ...set.rows.types.filter((type) => type.accountId === accountId),
+        ];
+        if (existing.length >= MAX_OWN_TYPES)
+          return failure('too_many_types', `an account holds at most ${MAX_OWN_TYPES} own types`);
+        const name = typeof definition.name === 'string' ? definition.name : '';
+        const sameName = existing.find((type) => type.name === name);
+        const built = this.spaces.build([
+          ...existing.filter((type) => type !== sameName).map((type) => type.definition),
+          definition,
+        ]);
+        if (!built.ok) {
+          const first = built.problems[0];
+          return {
+            ok: false,
+            error: {
+              code: first?.code ?? 'invalid_node',
+              message: first?.message ?? 'the type does not build',
+              ...(first?.pointer === undefined ? {} : { param: first.pointer }),
+              problems: built.problems,
+            },
+          };
+        }
+        const id = built.registry.lookup(`${OWN_PACKAGE}/${name}`)?.id ?? '';
+        if (sameName !== undefined) {
+          if (sameName.blueId === id)
+            return { ok: true, value: { created: false, type: sameName } };
+          return failure(
+            'type_exists',
+            `this account's type ${name} is ${sameName.blueId}; types are immutable, so give a new version a new name`,
+            '/name',
+          );
+        }
+        const record: TypeRecord = { accountId, blueId: id, name, definition, createdAt: at };
+        set.rows.types.push(record);
+        return { ok: true, value: { created: true, type: record } };
+      },
+    });
+  }
+
   /** Fires every document timer due at the clock's time; resolves with how many were due. */
   async fireDueTimers(limit = 100): Promise<number> {
     let fired = 0;
@@ -256,8 +338,10 @@ export class DocumentEngine {
    * A message only the payment processor may say (an answer type: Payment Captured, …), as
    * the refusal a participant's append gets; the processor's own answers never pass here.
    */
-  reservedMessage(message: JsonObject): ServiceError | undefined {
-    const { registry } = this.context;
+  reservedMessage(
+    message: JsonObject,
+    registry: TypeRegistry = this.spaces.library.registry,
+  ): ServiceError | undefined {
     const typeId = typeIdOf(message, registry);
     if (typeId === undefined || !registry.isSubtype(typeId, knownTypes(registry).processorAnswer))
       return undefined;
@@ -274,10 +358,11 @@ export class DocumentEngine {
     document: JsonObject,
     at: number,
   ): Promise<Outcome<CreateOutcome>> {
-    const { registry } = this.context;
+    const space = await this.spaces.of(accountId);
+    const { registry } = space;
     const binding = await bindDocument(
       set,
-      this.binding,
+      { ...this.binding, registry },
       accountId,
       document,
       blueId(document),
@@ -285,7 +370,7 @@ export class DocumentEngine {
     );
     if (!binding.ok) return binding;
     const bound = binding.value.document;
-    const initialized = await this.process(bound, { kind: 'initialize', timestamp: at });
+    const initialized = await this.process(space, bound, { kind: 'initialize', timestamp: at });
     if (initialized.status.kind === 'rejected')
       return failure(
         initialized.status.code,
@@ -323,15 +408,16 @@ export class DocumentEngine {
         set.subscribe(documentId, channel.timelineId);
     const first = this.record(
       set,
+      space,
       record,
       { kind: 'initialize', timestamp: at },
       initialized,
       'input',
       at,
     );
-    const opened = this.desk.onCreated(bookOf(first), first.state, documentId, at);
+    const opened = space.desk.onCreated(bookOf(first), first.state, documentId, at);
     const afterOpen = this.withBook(set, first, opened.book, at);
-    const emittedAnswers = this.desk.onEmitted(
+    const emittedAnswers = space.desk.onEmitted(
       bookOf(afterOpen),
       afterOpen.state,
       documentId,
@@ -339,9 +425,10 @@ export class DocumentEngine {
       at,
     );
     const ready = this.withBook(set, afterOpen, emittedAnswers.book, at);
-    this.addRefs(set, ready);
+    this.addRefs(set, space, ready);
     const settled = await this.settle(
       set,
+      space,
       documentId,
       [...opened.answers, ...emittedAnswers.answers],
       at,
@@ -372,7 +459,12 @@ export class DocumentEngine {
       return failure('not_found', `no charge ${ref}`, 'chargeId');
     if (record.ownerId !== accountId)
       return failure('forbidden', 'only the account that posted the payment may call its API');
-    const route = this.routeOf(record.state, method, path);
+    const route = this.routeOf(
+      (await this.spaces.of(record.ownerId)).registry,
+      record.state,
+      method,
+      path,
+    );
     if (route === undefined)
       return failure(
         'no_api_access',
@@ -426,15 +518,16 @@ export class DocumentEngine {
 
   /** The operation a document's REST API channels declare for `method path` (path under /api…). */
   private routeOf(
+    registry: TypeRegistry,
     document: JsonObject,
     method: string,
     path: string,
   ): { channel: string; operation: string; timelineId?: string } | undefined {
-    const contracts = contractsOf(document, this.context.registry);
+    const contracts = contractsOf(document, registry);
     const restType = contracts.known.restChannel;
     for (const channel of contracts.channels) {
-      const typeId = typeIdOf(channel.node, this.context.registry);
-      if (typeId === undefined || !this.context.registry.isSubtype(typeId, restType)) continue;
+      const typeId = typeIdOf(channel.node, registry);
+      if (typeId === undefined || !registry.isSubtype(typeId, restType)) continue;
       const scheme = channel.node.endpointScheme;
       if (!isJsonObject(scheme)) continue;
       const base = String(scalarOf(scheme.basePath) ?? '');
@@ -471,14 +564,18 @@ export class DocumentEngine {
    * that ran its CPU time from one that waited for a CPU, by the CPU time the sandbox measured),
    * and a stack overflow is a `script_error`; isRetryableRejection says no to both.
    */
-  private async process(document: JsonObject, event: ProcessorEvent): Promise<ProcessResult> {
-    let result = await processEvent(document, event, this.context);
+  private async process(
+    space: TypeSpace,
+    document: JsonObject,
+    event: ProcessorEvent,
+  ): Promise<ProcessResult> {
+    let result = await processEvent(document, event, space.context);
     for (
       let attempt = 1;
       attempt < INFRASTRUCTURE_ATTEMPTS && isRetryableRejection(result.status);
       attempt++
     )
-      result = await processEvent(document, event, this.context);
+      result = await processEvent(document, event, space.context);
     return result;
   }
 
@@ -519,9 +616,10 @@ export class DocumentEngine {
   ): Promise<DocumentOutcome> {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
-    const result = await this.process(record.state, event);
-    const after = this.record(set, record, event, result, 'input', at);
-    const answered = this.desk.onEmitted(
+    const space = await this.spaces.of(record.ownerId);
+    const result = await this.process(space, record.state, event);
+    const after = this.record(set, space, record, event, result, 'input', at);
+    const answered = space.desk.onEmitted(
       bookOf(after),
       after.state,
       documentId,
@@ -529,7 +627,7 @@ export class DocumentEngine {
       at,
     );
     this.withBook(set, after, answered.book, at);
-    const settled = await this.settle(set, documentId, answered.answers, at);
+    const settled = await this.settle(set, space, documentId, answered.answers, at);
     const head = (await set.document(documentId)) ?? after;
     return outcomeOf(head, result, settled);
   }
@@ -537,6 +635,7 @@ export class DocumentEngine {
   /** Delivers the processor's answers (and the answers to what they make the document emit). */
   private async settle(
     set: WorkingSet,
+    space: TypeSpace,
     documentId: string,
     first: readonly JsonObject[],
     at: number,
@@ -549,10 +648,10 @@ export class DocumentEngine {
       const record = await set.document(documentId);
       if (record === undefined) break;
       set.rows.outbox.push({ documentId, kind: 'payment.event', payload: answer, createdAt: at });
-      const event = await this.answerEvent(set, record.state, answer, at);
-      const result = await this.process(record.state, event);
-      const after = this.record(set, record, event, result, 'processor', at);
-      const next = this.desk.onEmitted(bookOf(after), after.state, documentId, result.emitted, at);
+      const event = await this.answerEvent(set, space.registry, record.state, answer, at);
+      const result = await this.process(space, record.state, event);
+      const after = this.record(set, space, record, event, result, 'processor', at);
+      const next = space.desk.onEmitted(bookOf(after), after.state, documentId, result.emitted, at);
       this.withBook(set, after, next.book, at);
       queue.push(...next.answers);
     }
@@ -562,11 +661,12 @@ export class DocumentEngine {
   /** An answer as the document receives it: an entry on its paymentProcessor timeline, or direct. */
   private async answerEvent(
     set: WorkingSet,
+    registry: TypeRegistry,
     document: JsonObject,
     answer: JsonObject,
     at: number,
   ): Promise<ProcessorEvent> {
-    const channel = contractsOf(document, this.context.registry).channels.find(
+    const channel = contractsOf(document, registry).channels.find(
       (candidate) => candidate.key === 'paymentProcessor',
     );
     if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
@@ -579,6 +679,7 @@ export class DocumentEngine {
   /** Writes a processed event: the result row, and the document's new head. */
   private record(
     set: WorkingSet,
+    space: TypeSpace,
     record: DocumentRecord,
     event: ProcessorEvent,
     result: ProcessResult,
@@ -587,7 +688,7 @@ export class DocumentEngine {
   ): DocumentRecord {
     const version = record.version + 1;
     const changed = result.document !== record.state || record.blueId === '';
-    const id = changed ? documentBlueId(result.document, this.context.registry) : record.blueId;
+    const id = changed ? documentBlueId(result.document, space.registry) : record.blueId;
     set.rows.results.push({
       documentId: record.id,
       version,
@@ -605,7 +706,7 @@ export class DocumentEngine {
       state: result.document,
       blueId: id,
       version,
-      nextTimerAt: this.timerAfter(result.document, at),
+      nextTimerAt: this.timerAfter(space.registry, result.document, at),
       updatedAt: at,
     };
     set.putDocument(next);
@@ -633,15 +734,15 @@ export class DocumentEngine {
   }
 
   /** Other names of the document: its charge, invoice or order id (the API routes use them). */
-  private addRefs(set: WorkingSet, record: DocumentRecord): void {
+  private addRefs(set: WorkingSet, space: TypeSpace, record: DocumentRecord): void {
     const book = bookOf(record);
     for (const chargeId of Object.keys(book.charges)) set.addRef(chargeId, record.id);
     if (book.invoices[record.id] !== undefined)
-      set.addRef(this.desk.invoiceIdOf(record.id), record.id);
+      set.addRef(space.desk.invoiceIdOf(record.id), record.id);
   }
 
-  private timerAfter(document: JsonObject, at: number): number | null {
-    const next = nextDeadline(document, contractsOf(document, this.context.registry));
+  private timerAfter(registry: TypeRegistry, document: JsonObject, at: number): number | null {
+    const next = nextDeadline(document, contractsOf(document, registry));
     if (next === undefined) return null;
     return next <= at ? at + TIMER_RETRY_MS : next;
   }

@@ -13,6 +13,7 @@ import { documentBlueId } from '../types/document-id.js';
 import type { PaymentBook } from './payment-desk.js';
 import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
 import type { TypeRegistry } from '../types/type-registry.js';
+import { ownTypeAsBlueId } from '../types/own-types.js';
 
 /** What an offline run feeds a document: processor events, plus the simulated outside world. */
 export type OfflineInput =
@@ -230,7 +231,14 @@ export function parseEvents(value: JsonValue, registry: TypeRegistry): ParsedEve
       entryType !== undefined &&
       registry.resolveRef(item.type) === entryType
     ) {
-      events.push({ kind: 'timeline', entry: item });
+      // As the server records it: an own type by its BlueId (own-types.ts ownTypeAsBlueId).
+      const message = isJsonObject(item.message)
+        ? ownTypeAsBlueId(item.message, registry)
+        : item.message;
+      events.push({
+        kind: 'timeline',
+        entry: message === item.message ? item : { ...item, message: message as JsonValue },
+      });
     } else {
       problems.push({
         code: 'invalid_node',

@@ -129,6 +129,9 @@ export const ERROR_CATALOGUE = {
   idempotency_key_reused: 'An Idempotency-Key already used with a different request body.',
   idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed.',
   document_exists: 'Another account already holds a document with exactly this content.',
+  type_exists:
+    'The account already has another type of this name (types are immutable: a new version takes a new name).',
+  too_many_types: 'The account holds as many own types as it may.',
   sequence_conflict: 'The entry names a sequence or prevEntry that is not the timeline head.',
   store_conflict: 'A concurrent writer changed a document or timeline first (retryable).',
   overloaded: 'The server is shutting down or its queue is full (retryable).',

@@ -11,6 +11,7 @@ import type { HttpContext } from './http-context.js';
 import { sendError } from './http-context.js';
 import { BODY_TYPES, BodyEncodingError, decodeBody } from './request-body.js';
 import { accountRoutes } from './routes/account-routes.js';
+import { typeRoutes } from './routes/type-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -84,6 +85,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   timelineRoutes(app, context);
   apiRoutes(app, context);
   accountRoutes(app, context);
+  typeRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

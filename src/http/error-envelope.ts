@@ -33,6 +33,8 @@ const SERVICE: Partial<Record<ErrorCode, Mapping>> = {
   idempotency_key_reused: { status: 400, type: 'idempotency_error' },
   idempotency_key_in_use: { status: 409, type: 'idempotency_error' },
   document_exists: { status: 409, type: 'conflict_error' },
+  type_exists: { status: 409, type: 'conflict_error' },
+  too_many_types: { status: 409, type: 'conflict_error' },
   sequence_conflict: { status: 409, type: 'conflict_error' },
   store_conflict: { status: 409, type: 'conflict_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },

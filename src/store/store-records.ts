@@ -122,6 +122,19 @@ export interface OutboxRecord {
   deliveredAt: number | null;
 }
 
+/**
+ * An author's own type, kept per account (POST /types). Immutable: its BlueId is the hash of
+ * `definition`; a name names one type within its account, so a new version takes a new name.
+ */
+export interface TypeRecord {
+  accountId: string;
+  blueId: string;
+  name: string;
+  /** The type document as posted (YAML/JSON parsed), the same form as documents/types/. */
+  definition: JsonObject;
+  createdAt: number;
+}
+
 /** A document update inside a batch: `expectedVersion` 0 creates it. */
 export interface DocumentWrite {
   record: DocumentRecord;
@@ -158,6 +171,8 @@ export interface WriteBatch {
   results: ResultRecord[];
   idempotency: IdempotencyRecord[];
   outbox: Omit<OutboxRecord, 'id' | 'deliveredAt'>[];
+  /** Own types an account adds (a name or BlueId it already holds is a conflict). */
+  types: TypeRecord[];
 }
 
 /** An empty batch to fill. */
@@ -176,5 +191,6 @@ export function emptyBatch(): WriteBatch {
     results: [],
     idempotency: [],
     outbox: [],
+    types: [],
   };
 }

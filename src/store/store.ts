@@ -8,6 +8,7 @@ import type {
   OwnedTimeline,
   ResultRecord,
   TimelineRecord,
+  TypeRecord,
   WriteBatch,
 } from './store-records.js';
 
@@ -33,6 +34,9 @@ export interface Store {
   apiKeys(accountId: string): Promise<ApiKeyInfo[]>;
   /** The timelines the account owns, ordered by id, each with the documents subscribed to it. */
   timelinesOf(accountId: string): Promise<OwnedTimeline[]>;
+
+  /** The account's own types, oldest first (by createdAt, then name). */
+  typesOf(accountId: string): Promise<TypeRecord[]>;
 
   timeline(id: string): Promise<TimelineRecord | undefined>;
   /** Entries with `sequence > after`, in order, at most `limit`. */

@@ -7,6 +7,7 @@ import type { JsonObject } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
 import { loadYaml } from '../model/load-yaml.js';
 import { buildRegistry, isManifest } from './build-registry.js';
+import { buildOwnRegistry } from './own-types.js';
 import type { PackageSource, TypeSource } from './type-definition.js';
 import type { TypeRegistry } from './type-registry.js';
 
@@ -15,12 +16,50 @@ export const DEFAULT_LIBRARY_DIR = resolve(
   fileURLToPath(new URL('../../documents/types', import.meta.url)),
 );
 
+let defaultPackages: PackageSource[] | undefined;
 let defaultRegistry: TypeRegistry | undefined;
+
+/** The packages of the shipped library, read once per process. */
+export function defaultLibraryPackages(): PackageSource[] {
+  defaultPackages ??= readPackages(DEFAULT_LIBRARY_DIR);
+  return defaultPackages;
+}
 
 /** The registry of the shipped library, loaded once per process. */
 export function defaultTypeRegistry(): TypeRegistry {
-  defaultRegistry ??= loadTypeLibrary(DEFAULT_LIBRARY_DIR);
+  defaultRegistry ??= buildRegistry(defaultLibraryPackages());
   return defaultRegistry;
+}
+
+/**
+ * The library plus an author's own types from `dir` (`--types DIR`): every `.yaml`/`.yml`/
+ * `.json` file in it (not its subfolders) is one type document. Throws a PaydocError naming
+ * the file (and line:col) of the first problem.
+ */
+export function loadOwnTypes(dir: string): TypeRegistry {
+  let files: string[];
+  try {
+    files = readdirSync(dir, { withFileTypes: true })
+      .filter((entry) => entry.isFile() && /\.(ya?ml|json)$/.test(entry.name))
+      .map((entry) => entry.name)
+      .filter((name) => name !== 'package.yaml')
+      .sort();
+  } catch (error) {
+    throw new PaydocError('file_not_found', `${dir}: ${(error as Error).message}`);
+  }
+  const own = files.map((file) => {
+    const path = join(dir, file);
+    const { node, positions } = readYamlWithPositions(path);
+    return { node, file: path, positions };
+  });
+  const built = buildOwnRegistry(defaultLibraryPackages(), defaultTypeRegistry(), own);
+  if (built.ok) return built.registry;
+  const first = built.problems[0];
+  throw new PaydocError(
+    first?.code ?? 'invalid_node',
+    built.problems.map((problem) => formatProblem(problem)).join('\n'),
+    built.problems,
+  );
 }
 
 /** Reads every package folder under `dir` (each with a package.yaml) and builds a registry. */

@@ -548,6 +548,51 @@ export function storeContract(
       });
     });
 
+    describe('own types', () => {
+      const type = (accountId: string, name: string, at = T0) => ({
+        accountId,
+        blueId: `id_${name}_${accountId}`,
+        name,
+        definition: { name, shippedAt: { type: 'Integer' }, note: { constructor: 'x' } },
+        createdAt: at,
+      });
+
+      it("keeps each account's types apart, oldest first, definitions intact", async () => {
+        await store.commit(merge(accountRows('a'), accountRows('b')));
+        await store.commit(
+          batchOf({
+            types: [type('acct_a', 'Item Shipped', T0 + 5), type('acct_b', 'Item Shipped')],
+          }),
+        );
+        await store.commit(batchOf({ types: [type('acct_a', 'Receipt Confirmed', T0 + 1)] }));
+        expect(await store.typesOf('acct_a')).toStrictEqual([
+          type('acct_a', 'Receipt Confirmed', T0 + 1),
+          type('acct_a', 'Item Shipped', T0 + 5),
+        ]);
+        expect(await store.typesOf('acct_b')).toStrictEqual([type('acct_b', 'Item Shipped')]);
+        expect(await store.typesOf('acct_c')).toStrictEqual([]);
+      });
+
+      it('refuses a second type of the same name or BlueId in one account, writing nothing', async () => {
+        await store.commit(accountRows('a'));
+        await store.commit(batchOf({ types: [type('acct_a', 'Item Shipped')] }));
+        await expectConflict(
+          store.commit(
+            merge(accountRows('z'), {
+              types: [{ ...type('acct_a', 'Item Shipped'), blueId: 'id_other' }],
+            }),
+          ),
+        );
+        await expectConflict(
+          store.commit(
+            batchOf({ types: [{ ...type('acct_a', 'Item Shipped'), name: 'Renamed' }] }),
+          ),
+        );
+        expect(await store.typesOf('acct_a')).toStrictEqual([type('acct_a', 'Item Shipped')]);
+        expect(await store.accountById('acct_z')).toBeUndefined();
+      });
+    });
+
     describe('api keys', () => {
       const alice = account('alice');
       const bob = account('bob');

@@ -36,9 +36,11 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
       const claim = claimOf(request, account);
       if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
       const text = typeof request.body === 'string' ? request.body : '';
+      // The account's own types (POST /types) are known to its documents.
+      const space = await context.engine.spaces.of(account.id);
       const done = await context.turns.admit(account.id);
       const started = performance.now();
-      const checked = checkDocument(text, context.validator);
+      const checked = checkDocument(text, space.validator);
       done(performance.now() - started);
       if (!checked.ok) return sendError(request, reply, problemsError(checked.problems));
       const answer = await context.engine.createDocument(

@@ -4,6 +4,9 @@ import type { ServiceError } from '../../engine/outcome.js';
 import type { JsonObject } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
 import { scalarOf } from '../../model/node.js';
+import type { TypeSpace } from '../../engine/type-spaces.js';
+import { ownTypeAsBlueId } from '../../types/own-types.js';
+import { referenceOf } from '../../types/type-refs.js';
 import { problemsError } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
 import { accountOf, responder, send, sendError, writeRequest } from '../http-context.js';
@@ -29,7 +32,7 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
       const write = await writeRequest(context, request, reply);
       if (write === undefined) return reply;
       const { account, claim, body } = write;
-      const parsed = entryRequest(body, context);
+      const parsed = await entryRequest(body, context, account.id, request.params.id);
       if ('error' in parsed) return sendError(request, reply, parsed.error);
       const answer = await context.engine.appendEntry(
         account.id,
@@ -114,8 +117,18 @@ type EntryRequest =
   | { message: JsonObject; expected: { sequence?: number; prevEntry?: string } }
   | { error: ServiceError };
 
-/** `{message, sequence?, prevEntry?}`: the message must be a map whose type, if any, is known and valid. */
-function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
+/**
+ * `{message, sequence?, prevEntry?}`: the message must be a map whose type, if any, is known
+ * and valid. A type is known by name in the sender's own types or the library, or by BlueId
+ * also among the own types of the accounts whose documents listen to the timeline (those
+ * documents invited the sender to speak in their terms). An own type is recorded by BlueId.
+ */
+async function entryRequest(
+  body: JsonObject,
+  context: HttpContext,
+  accountId: string,
+  timelineId: string,
+): Promise<EntryRequest> {
   const message = body.message;
   if (!isJsonObject(message))
     return {
@@ -136,9 +149,11 @@ function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
         param: `/${unknown}`,
       },
     };
+  let recorded = message;
   if (message.type !== undefined) {
-    const typeId = context.registry.resolveRef(message.type);
-    if (typeId === undefined)
+    const space = await typeSpaceOf(context, message, accountId, timelineId);
+    const typeId = space?.registry.resolveRef(message.type);
+    if (space === undefined || typeId === undefined)
       return {
         error: {
           code: 'unknown_type',
@@ -147,15 +162,16 @@ function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
         },
       };
     // Who may say it comes before what it says: a forged answer is refused as such.
-    const reserved = context.engine.reservedMessage(message);
+    const reserved = context.engine.reservedMessage(message, space.registry);
     if (reserved !== undefined) return { error: reserved };
-    const problems = context.validator.validateAs(message, typeId);
+    const problems = space.validator.validateAs(message, typeId);
     if (problems.length > 0)
       return {
         error: problemsError(
           problems.map((problem) => ({ ...problem, pointer: `/message${problem.pointer ?? ''}` })),
         ),
       };
+    recorded = ownTypeAsBlueId(message, space.registry);
   }
   const sequence = body.sequence;
   if (sequence !== undefined && !(Number.isSafeInteger(sequence) && (sequence as number) >= 1))
@@ -176,10 +192,37 @@ function entryRequest(body: JsonObject, context: HttpContext): EntryRequest {
       },
     };
   return {
-    message,
+    message: recorded,
     expected: {
       ...(typeof sequence === 'number' ? { sequence } : {}),
       ...(typeof prevEntry === 'string' ? { prevEntry } : {}),
     },
   };
+}
+
+/** The space in which the message's type is known (see entryRequest), if any. */
+async function typeSpaceOf(
+  context: HttpContext,
+  message: JsonObject,
+  accountId: string,
+  timelineId: string,
+): Promise<TypeSpace | undefined> {
+  const spaces = context.engine.spaces;
+  const own = await spaces.of(accountId);
+  if (
+    own.registry.resolveRef(message.type) !== undefined ||
+    referenceOf(message.type) === undefined
+  )
+    return own;
+  const store = context.engine.store;
+  const timeline = await store.timeline(timelineId);
+  // Only the owner may append; anyone else's request is refused as not found later on.
+  if (timeline === undefined || timeline.ownerId !== accountId) return own;
+  for (const documentId of await store.documentsOnTimeline(timelineId)) {
+    const document = await store.document(documentId);
+    if (document === undefined) continue;
+    const space = await spaces.of(document.ownerId);
+    if (space.registry.resolveRef(message.type) !== undefined) return space;
+  }
+  return own;
 }

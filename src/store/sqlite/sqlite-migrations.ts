@@ -114,4 +114,19 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX timelines_owner ON timelines(owner_id);
     `,
   },
+  {
+    // Authors' own types (issue 12): immutable rows, one name and one BlueId per account.
+    version: 3,
+    sql: `
+      CREATE TABLE types (
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        blue_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        definition TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (account_id, blue_id),
+        UNIQUE (account_id, name)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import type {
   OwnedTimeline,
   ResultRecord,
   TimelineRecord,
+  TypeRecord,
   WriteBatch,
 } from '../store-records.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -93,6 +94,20 @@ export class SqliteStore implements Store {
     return Promise.resolve(
       this.all('SELECT * FROM accounts WHERE id > ? ORDER BY id LIMIT ?', after ?? '', limit).map(
         (row) => accountOf(row) as AccountRecord,
+      ),
+    );
+  }
+
+  typesOf(accountId: string): Promise<TypeRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM types WHERE account_id = ? ORDER BY created_at, name', accountId).map(
+        (row) => ({
+          accountId: String(row.account_id),
+          blueId: String(row.blue_id),
+          name: String(row.name),
+          definition: parseObject(row.definition),
+          createdAt: Number(row.created_at),
+        }),
       ),
     );
   }
@@ -373,6 +388,15 @@ export class SqliteStore implements Store {
         row.kind,
         JSON.stringify(row.payload),
         row.createdAt,
+      );
+    for (const type of batch.types)
+      this.run(
+        'INSERT INTO types (account_id, blue_id, name, definition, created_at) VALUES (?, ?, ?, ?, ?)',
+        type.accountId,
+        type.blueId,
+        type.name,
+        JSON.stringify(type.definition),
+        type.createdAt,
       );
   }
 
