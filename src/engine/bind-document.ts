@@ -66,7 +66,7 @@ export async function bindDocument(
     contract: TimelineContract,
     ownerId: string,
   ): Promise<Outcome<string>> => {
-    const id = documentTimelineId(posterId, postedId, bindingName(contract));
+    const id = serverTimelineId(posterId, postedId, contract);
     const existing = await set.timeline(id);
     if (existing === undefined) set.createTimeline(id, ownerId, at);
     else if (existing.ownerId !== ownerId)
@@ -113,6 +113,18 @@ export async function bindDocument(
  */
 function bindingName(contract: TimelineContract): string {
   return contract.scope === undefined ? contract.key : `\u0000${contract.pointer}`;
+}
+
+/**
+ * The timeline the server makes for a channel of a posted document (see {@link bindDocument}):
+ * `paydoc id --initialized --account` binds with it to predict the server's document id.
+ */
+export function serverTimelineId(
+  posterId: string,
+  postedId: string,
+  contract: TimelineContract,
+): string {
+  return documentTimelineId(posterId, postedId, bindingName(contract));
 }
 
 /** The timeline of one channel of one posted document (see {@link bindDocument}). */

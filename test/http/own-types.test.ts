@@ -185,7 +185,7 @@ describe('own types over HTTP', () => {
     expect(incomplete.json().error.message).toContain('trackingNumber');
     // A timeline no document of the seller listens to knows nothing of it.
     const own = await append(
-      buyer.timelineId,
+      buyer.account.timelineId,
       { ...shipped, type: { blueId: typeId } },
       buyer.apiKey,
     );

@@ -1,5 +1,8 @@
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { getAtPointer } from '../../model/json-pointer.js';
 import { loadYaml } from '../../model/load-yaml.js';
-import type { JsonValue } from '../../model/json.js';
+import type { JsonObject, JsonValue } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
 import { scalarOf, simplify } from '../../model/node.js';
 import type { CliIo, ExitCode } from '../io.js';
@@ -11,6 +14,10 @@ export interface ClientOptions {
   json?: boolean;
   yaml?: boolean;
   idempotencyKey?: string;
+  /** `post --quiet`: print only the new document's id (for scripts: `DOC=$(paydoc post … -q)`). */
+  quiet?: boolean;
+  /** `get --pointer /x`: print only the value at a JSON pointer of the state. */
+  pointer?: string;
 }
 
 /**
@@ -26,15 +33,29 @@ export async function postCommand(
   const text = readOrSay(file, io);
   if (text === undefined) return 2;
   const whole = options.json === true || options.yaml === true;
-  return request('/blue', text, 'application/yaml', options, env, io, whole ? undefined : summary);
+  return request(
+    { method: 'POST', path: '/blue', body: { text, contentType: 'application/yaml' } },
+    options,
+    env,
+    io,
+    options.quiet === true
+      ? (answerJson) => valueAt(answerJson, '/contracts/initialized/documentId')
+      : whole
+        ? undefined
+        : (answerJson) => summary(answerJson),
+  );
 }
 
 /**
  * The lines an author needs after a post: the document id (for GET /blue/{id} and the
  * history), its status and processor id where it has them, and each participant's timeline
- * (for `paydoc submit`).
+ * (for `paydoc submit`). `paydoc get` adds the state's BlueId (its ETag) and every field whose
+ * value is a scalar, so the state reads at a glance.
  */
-export function summary(answerJson: string): string {
+export function summary(
+  answerJson: string,
+  more: { blueId?: string | undefined; allFields?: boolean } = {},
+): string {
   const document = JSON.parse(answerJson) as JsonValue;
   if (!isJsonObject(document)) return answerJson;
   const contracts = isJsonObject(document.contracts) ? document.contracts : {};
@@ -42,10 +63,18 @@ export function summary(answerJson: string): string {
   const lines = [
     `document ${String(scalarOf(isJsonObject(initialized) ? initialized.documentId : undefined) ?? '?')}`,
   ];
-  for (const field of ['type', 'status', 'paymentProcessorId']) {
+  if (more.blueId !== undefined) lines.push(`  blueId: ${more.blueId}`);
+  const fields =
+    more.allFields === true
+      ? Object.keys(document).filter((key) => key !== 'contracts')
+      : ['type', 'status', 'paymentProcessorId'];
+  for (const field of fields) {
     const value = Object.hasOwn(document, field) ? simplify(document[field] ?? null) : undefined;
-    if (value !== undefined && value !== null)
-      lines.push(`  ${field}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+    if (value === undefined || value === null) continue;
+    if (typeof value === 'string') lines.push(`  ${field}: ${value}`);
+    else if (Array.isArray(value)) lines.push(`  ${field}: ${value.length} items`);
+    else if (!isJsonObject(value) || field === 'type')
+      lines.push(`  ${field}: ${JSON.stringify(value)}`);
   }
   const timelines = Object.keys(contracts).flatMap((key) => {
     const contract = contracts[key];
@@ -54,6 +83,190 @@ export function summary(answerJson: string): string {
   });
   if (timelines.length > 0) lines.push('  timelines:', ...timelines);
   return lines.join('\n');
+}
+
+/**
+ * `paydoc get <documentId>`: GET /blue/{id}, the document's current state: a summary, or the
+ * whole document with `--json`/`--yaml`.
+ */
+export async function getCommand(
+  documentId: string,
+  options: ClientOptions,
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+): Promise<ExitCode> {
+  const whole = options.json === true || options.yaml === true;
+  const pointer = options.pointer;
+  return request(
+    { method: 'GET', path: `/blue/${encodeURIComponent(documentId)}` },
+    options,
+    env,
+    io,
+    pointer !== undefined
+      ? (answerJson) => valueAt(answerJson, pointer)
+      : whole
+        ? undefined
+        : (answerJson, etag) =>
+            summary(answerJson, {
+              // The ETag is the state's BlueId, quoted as HTTP quotes entity tags.
+              blueId: etag === null ? undefined : etag.replace(/^"|"$/g, ''),
+              allFields: true,
+            }),
+  );
+}
+
+/**
+ * `paydoc history <documentId>`: GET /blue/{id}/history, one line per processed event (its
+ * version, time, what it was and its status, with the patches and emitted events counted), or
+ * the server's answer whole with `--json`.
+ */
+export async function historyCommand(
+  documentId: string,
+  options: ClientOptions,
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+): Promise<ExitCode> {
+  return request(
+    { method: 'GET', path: `/blue/${encodeURIComponent(documentId)}/history` },
+    { ...options, json: true },
+    env,
+    io,
+    options.json === true ? undefined : historySummary,
+  );
+}
+
+/**
+ * The value at a JSON pointer of an answer, in the simple form (`{value: 3}` is 3): text as is,
+ * anything else as JSON; nothing there prints an empty line.
+ */
+function valueAt(answerJson: string, pointer: string): string {
+  const found = getAtPointer(JSON.parse(answerJson) as JsonValue, pointer);
+  if (found === undefined) return '';
+  const value = simplify(found);
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+/**
+ * `paydoc types push <file|dir…>`: POST /types for each type document (a folder: each of its
+ * YAML/JSON files), printing each type's name and BlueId; a type the account already has is
+ * the same type again.
+ */
+export async function pushTypesCommand(
+  paths: string[],
+  options: ClientOptions,
+  env: NodeJS.ProcessEnv,
+  io: CliIo,
+): Promise<ExitCode> {
+  let worst: ExitCode = 0;
+  for (const file of typeFiles(paths, io)) {
+    const text = readOrSay(file, io);
+    if (text === undefined) return 2;
+    const code = await request(
+      { method: 'POST', path: '/types', body: { text, contentType: 'application/yaml' } },
+      options,
+      env,
+      io,
+      options.json === true
+        ? undefined
+        : (answerJson) => {
+            const type = JSON.parse(answerJson) as JsonObject;
+            return `${String(type.qualifiedName)}  ${String(type.blueId)}  (${file})`;
+          },
+    );
+    if (code === 2) return 2;
+    if (code > worst) worst = code;
+  }
+  return worst;
+}
+
+function typeFiles(paths: readonly string[], io: CliIo): string[] {
+  return paths.flatMap((path) => {
+    try {
+      if (!statSync(path).isDirectory()) return [path];
+      return readdirSync(path)
+        .filter((name) => /\.(ya?ml|json)$/.test(name) && name !== 'package.yaml')
+        .sort()
+        .map((name) => join(path, name));
+    } catch {
+      io.err(`${path}: no such file`);
+      return [path];
+    }
+  });
+}
+
+/** The lines of `paydoc history` (see {@link historyCommand}). */
+export function historySummary(answerJson: string): string {
+  const history = JSON.parse(answerJson) as JsonValue;
+  if (!isJsonObject(history) || !Array.isArray(history.events)) return answerJson;
+  const head = [
+    `document ${String(history.documentId)}`,
+    ...(typeof history.type === 'string' ? [history.type] : []),
+    `version ${String(history.version)}`,
+    `blueId ${String(history.blueId)}`,
+  ].join(' · ');
+  const lines = [head];
+  for (const item of history.events) {
+    if (!isJsonObject(item)) continue;
+    const event = isJsonObject(item.event) ? item.event : {};
+    const at = typeof item.at === 'number' ? new Date(item.at).toISOString() : '?';
+    const parts = [`${statusLine(item.status)}`];
+    const patches = Array.isArray(item.patches) ? item.patches.length : 0;
+    if (patches > 0) parts.push(`${patches} patch${patches === 1 ? '' : 'es'}`);
+    const emitted = Array.isArray(item.emitted) ? item.emitted : [];
+    if (emitted.length > 0)
+      parts.push(
+        `emitted ${emitted.map((one) => (isJsonObject(one) ? typeText(one) : '?')).join(', ')}`,
+      );
+    lines.push(
+      `  v${String(item.version)}  ${at}  ${eventText(event, item.origin === 'processor')}: ${parts.join(' · ')}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** What a stored processor input was (see ProcessorEvent), as `paydoc run` labels events. */
+function eventText(event: JsonObject, fromProcessor: boolean): string {
+  switch (event.kind) {
+    case 'initialize':
+      return 'initialize';
+    case 'timer':
+      return 'timer';
+    case 'timeline': {
+      const entry = isJsonObject(event.entry) ? event.entry : {};
+      const timeline = isJsonObject(entry.timeline) ? entry.timeline : {};
+      const message = isJsonObject(entry.message) ? typeText(entry.message) : '?';
+      const sequence = scalarOf(entry.sequence);
+      return `${fromProcessor ? '↳ ' : ''}timeline ${String(scalarOf(timeline.timelineId) ?? '?')}${sequence === undefined ? '' : ` #${sequence}`} (${message})`;
+    }
+    case 'direct': {
+      const message = isJsonObject(event.event) ? typeText(event.event) : '?';
+      const channel = String(event.channel);
+      return fromProcessor ? `↳ ${channel} ← ${message}` : `channel ${channel} (${message})`;
+    }
+  }
+  return String(event.kind);
+}
+
+/** An event's type as written, with the operation an Operation Request calls. */
+function typeText(event: JsonObject): string {
+  const type = scalarOf(event.type);
+  const name =
+    type !== undefined
+      ? String(type)
+      : isJsonObject(event.type) && typeof event.type.blueId === 'string'
+        ? event.type.blueId
+        : '?';
+  const operation = scalarOf(event.operation);
+  return operation === undefined ? name : `${name} ${String(operation)}`;
+}
+
+function statusLine(status: JsonValue | undefined): string {
+  if (!isJsonObject(status)) return '?';
+  if (status.kind === 'rejected')
+    return `rejected ${String(status.code)}: ${String(status.reason)}`;
+  if (status.kind === 'terminated')
+    return `terminated (${String(status.cause)}): ${String(status.reason)}`;
+  return String(status.kind);
 }
 
 /**
@@ -83,9 +296,11 @@ export async function submitCommand(
       ? loaded.value
       : { message: loaded.value };
   return request(
-    `/timelines/${encodeURIComponent(timelineId)}/entries`,
-    JSON.stringify(body),
-    'application/json',
+    {
+      method: 'POST',
+      path: `/timelines/${encodeURIComponent(timelineId)}/entries`,
+      body: { text: JSON.stringify(body), contentType: 'application/json' },
+    },
     options,
     env,
     io,
@@ -100,10 +315,16 @@ function readOrSay(file: string, io: CliIo): string | undefined {
   return undefined;
 }
 
-/** The server's base URL: `--url`, else PAYDOC_URL, else the default of `paydoc serve`. */
+/**
+ * The server's base URL: `--url`, else PAYDOC_URL, else where `paydoc serve` listens by
+ * default (127.0.0.1 on PORT, else 3000), so one environment serves both ends.
+ */
 export function serverUrl(options: { url?: string }, env: NodeJS.ProcessEnv): string {
-  return options.url ?? env.PAYDOC_URL ?? 'http://127.0.0.1:3000';
+  return options.url ?? (env.PAYDOC_URL || `http://127.0.0.1:${env.PORT || '3000'}`);
 }
+
+/** What `--url` says it defaults to, in every client command's help. */
+export const SERVER_URL_HELP = 'server (default $PAYDOC_URL, else http://127.0.0.1:${PORT:-3000})';
 
 /** One HTTP call of a CLI command to the server. */
 export interface ServerCall {
@@ -117,7 +338,7 @@ export interface ServerCall {
 
 /** The server's answer, or why it could not be reached. */
 export type ServerAnswer =
-  { ok: true; status: number; text: string } | { ok: false; message: string };
+  { ok: true; status: number; text: string; etag: string | null } | { ok: false; message: string };
 
 /** Calls the server with the key as a Bearer token. */
 export async function callServer(base: string, call: ServerCall): Promise<ServerAnswer> {
@@ -132,20 +353,23 @@ export async function callServer(base: string, call: ServerCall): Promise<Server
       },
       ...(call.body === undefined ? {} : { body: call.body.text }),
     });
-    return { ok: true, status: response.status, text: await response.text() };
+    return {
+      ok: true,
+      status: response.status,
+      text: await response.text(),
+      etag: response.headers.get('etag'),
+    };
   } catch (error) {
     return { ok: false, message: `cannot reach ${base}: ${(error as Error).message}` };
   }
 }
 
 async function request(
-  path: string,
-  body: string,
-  contentType: string,
+  call: Pick<ServerCall, 'method' | 'path' | 'body'>,
   options: ClientOptions,
   env: NodeJS.ProcessEnv,
   io: CliIo,
-  show?: (answerJson: string) => string,
+  show?: (answerJson: string, etag: string | null) => string,
 ): Promise<ExitCode> {
   const base = serverUrl(options, env);
   const key = options.key ?? env.PAYDOC_API_KEY;
@@ -154,11 +378,9 @@ async function request(
     return 2;
   }
   const answer = await callServer(base, {
-    method: 'POST',
-    path,
+    ...call,
     key,
     accept: options.json === true || show !== undefined ? 'application/json' : 'application/yaml',
-    body: { text: body, contentType },
     idempotencyKey: options.idempotencyKey,
   });
   if (!answer.ok) {
@@ -166,7 +388,7 @@ async function request(
     return 2;
   }
   const ok = answer.status >= 200 && answer.status < 300;
-  if (ok) io.out(show === undefined ? answer.text : show(answer.text));
+  if (ok) io.out(show === undefined ? answer.text : show(answer.text, answer.etag));
   else io.err(`HTTP ${answer.status}\n${answer.text}`);
   return ok ? 0 : 1;
 }
