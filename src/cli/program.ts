@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { defaultTypeRegistry } from '../types/load-library.js';
 import { DocumentValidator } from '../validation/document-validator.js';
+import type { IdOptions } from './commands/id.js';
 import { idCommand } from './commands/id.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
+import { testCommand } from './commands/test.js';
 import { typesCommand } from './commands/types.js';
 import { validateCommand } from './commands/validate.js';
 import type { CliIo, ExitCode } from './io.js';
@@ -18,7 +20,15 @@ import {
   timelinesCommand,
 } from './commands/accounts.js';
 import type { ClientOptions } from './commands/client.js';
-import { postCommand, submitCommand } from './commands/client.js';
+import { pushTypesCommand } from './commands/client.js';
+import { commandTypes, TYPES_OPTION } from './type-options.js';
+import {
+  getCommand,
+  historyCommand,
+  postCommand,
+  SERVER_URL_HELP,
+  submitCommand,
+} from './commands/client.js';
 import type { ServeOptions } from './commands/serve.js';
 import { serveCommand } from './commands/serve.js';
 
@@ -36,30 +46,63 @@ export async function runCli(
 
   program
     .command('validate')
-    .description('validate documents against the type library (exit 0 valid, 1 invalid, 2 usage)')
+    .description(
+      'validate and lint documents (exit 0 valid, warnings included; 1 invalid or a lint error; 2 usage)',
+    )
     .argument('<file...>', 'YAML or JSON documents')
     .option('--json', 'machine-readable output')
-    .action((files: string[], options: { json?: boolean }) => {
-      exitCode = validateCommand(files, options, new DocumentValidator(defaultTypeRegistry()), io);
+    .option('--strict', 'lint warnings fail the file too (exit 1)')
+    .action((files: string[], options: { json?: boolean; strict?: boolean }) => {
+      const registry = defaultTypeRegistry();
+      exitCode = validateCommand(files, options, new DocumentValidator(registry), registry, io);
     });
 
   program
     .command('id')
-    .description("print each document's BlueId, one per line")
+    .description("print each document's BlueId (of the file as written), one per line")
     .argument('<file...>', 'YAML or JSON documents')
+    .option(
+      '--initialized',
+      "the documentId initialisation gives instead (the server's, with --account or when it binds no timeline)",
+    )
+    .option(
+      '--account <id>',
+      'with --initialized: bind timelines as the server does for this poster (acct_…)',
+    )
+    .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
-    .action((files: string[], options: { json?: boolean }) => {
-      exitCode = idCommand(files, options, defaultTypeRegistry(), io);
+    .action(async (files: string[], options: IdOptions & { types?: string }) => {
+      const types = commandTypes(options, io);
+      if (types === undefined) return void (exitCode = 1);
+      exitCode = await idCommand(files, options, types.registry, types.validator, io);
     });
 
   program
     .command('schema')
-    .description('print the JSON Schema of a type (for editor autocompletion)')
-    .argument('<type>', "type name, e.g. 'Card Payment' or 'Payments/Card Payment'")
+    .description(
+      "print the editor JSON Schema of a type, of a document's type or of a type definition file; --all writes the bundle for every document (docs/editor-setup.md)",
+    )
+    .argument(
+      '[target]',
+      "type name ('Card Payment', 'Payments/Card Payment'), a document or a type definition file",
+    )
+    .option('--all', 'write paydoc.schema.json (every type) and print the editor settings using it')
+    .option(
+      '--out <dir>',
+      'with --all: folder for paydoc.schema.json (default: the current folder)',
+    )
+    .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output (the schema is always JSON)')
-    .action((typeName: string) => {
-      exitCode = schemaCommand(typeName, defaultTypeRegistry(), io);
-    });
+    .action(
+      (
+        target: string | undefined,
+        options: Parameters<typeof schemaCommand>[1] & { types?: string },
+      ) => {
+        const types = commandTypes(options, io);
+        if (types === undefined) return void (exitCode = 1);
+        exitCode = schemaCommand(target, options, types.registry, io);
+      },
+    );
 
   program
     .command('run')
@@ -67,28 +110,53 @@ export async function runCli(
     .argument('<document>', 'YAML or JSON document')
     .option(
       '--events <file>',
-      'YAML list of events (Timeline Entry, {timer: ms}, {channel, event})',
+      'YAML list of events: Timeline Entry, {timer}, {channel, event}, {created}, {network} (see docs/events-file.md)',
     )
+    .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
-    .action(async (documentFile: string, options: { events?: string; json?: boolean }) => {
-      const registry = defaultTypeRegistry();
-      exitCode = await runCommand(
-        documentFile,
-        options,
-        registry,
-        new DocumentValidator(registry),
-        io,
-      );
-    });
+    .action(
+      async (documentFile: string, options: { events?: string; json?: boolean; types?: string }) => {
+        const types = commandTypes(options, io);
+        if (types === undefined) return void (exitCode = 1);
+        exitCode = await runCommand(documentFile, options, types.registry, types.validator, io);
+      },
+    );
 
   program
-    .command('types')
-    .description('list the type library, sorted, with a summary of each type')
+    .command('test')
+    .description(
+      'run scenario folders (scenario.yaml, document, events) offline and check what they expect (exit 0 all pass, 1 any fails, 2 usage)',
+    )
+    .argument('[dir...]', 'a scenario folder, or a folder of them (default .)')
+    .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
-    .option('--package <name>', 'only the types of one package (Core, Conversation, Payments, …)')
-    .action((options: { json?: boolean; package?: string }) => {
-      exitCode = typesCommand(options, defaultTypeRegistry(), io);
+    .action(async (dirs: string[], options: { json?: boolean; types?: string }) => {
+      const types = commandTypes(options, io);
+      if (types === undefined) return void (exitCode = 1);
+      exitCode = await testCommand(dirs, options, types.registry, types.validator, io);
     });
+
+  const types = program
+    .command('types')
+    .description(
+      'list the type library (and --types DIR), sorted, with a summary of each type; `types push` adds own types to your account',
+    )
+    .option(...TYPES_OPTION)
+    .option('--json', 'machine-readable output')
+    .option('--package <name>', 'only the types of one package (Core, Conversation, Payments, Own, …)')
+    .action((options: { json?: boolean; package?: string; types?: string }) => {
+      const loaded = commandTypes(options, io);
+      if (loaded === undefined) return void (exitCode = 1);
+      exitCode = typesCommand(options, loaded.registry, io);
+    });
+  clientOptions(
+    types
+      .command('push')
+      .description('add own types to your account on the server (POST /types), a file or a folder of them')
+      .argument('<path...>', 'type documents (YAML/JSON) or folders of them'),
+  ).action(async (paths: string[], options: ClientOptions) => {
+    exitCode = await pushTypesCommand(paths, options, env, io);
+  });
 
   program
     .command('serve')
@@ -107,7 +175,7 @@ export async function runCli(
     );
   const accountsOptions = (command: Command, key: 'operator' | 'account'): Command =>
     command
-      .option('--url <url>', 'server (default $PAYDOC_URL or http://127.0.0.1:3000)')
+      .option('--url <url>', SERVER_URL_HELP)
       .option(
         '--key <key>',
         key === 'operator'
@@ -185,19 +253,22 @@ export async function runCli(
     exitCode = await revokeKeyCommand(id, options, env, io);
   });
 
-  const clientOptions = (command: Command): Command =>
-    command
-      .option('--url <url>', 'server (default $PAYDOC_URL or http://127.0.0.1:3000)')
+  // A function declaration, hoisted: `types push` (declared above) is a client command too.
+  function clientOptions(command: Command): Command {
+    return command
+      .option('--url <url>', SERVER_URL_HELP)
       .option('--key <key>', 'API key (default $PAYDOC_API_KEY)')
       .option('--idempotency-key <key>', 'Idempotency-Key header')
       .option('--json', 'print the answer as JSON');
+  }
 
   clientOptions(
     program
       .command('post')
       .description('post a document to the server (POST /blue) and print a summary')
       .argument('<document>', 'YAML or JSON document')
-      .option('--yaml', 'print the whole document as YAML'),
+      .option('--yaml', 'print the whole document as YAML')
+      .option('-q, --quiet', "print only the new document's id"),
   ).action(async (file: string, options: ClientOptions) => {
     exitCode = await postCommand(file, options, env, io);
   });
@@ -210,6 +281,35 @@ export async function runCli(
       .argument('<event>', 'YAML or JSON file: the message, or {message, sequence?, prevEntry?}'),
   ).action(async (timelineId: string, file: string, options: ClientOptions) => {
     exitCode = await submitCommand(timelineId, file, options, env, io);
+  });
+
+  // Reads: no Idempotency-Key, which only a POST takes.
+  const readOptions = (command: Command): Command =>
+    command
+      .option('--url <url>', SERVER_URL_HELP)
+      .option('--key <key>', 'API key (default $PAYDOC_API_KEY)')
+      .option('--json', 'print the answer as JSON');
+
+  readOptions(
+    program
+      .command('get')
+      .description("a document's current state (GET /blue/{id}): a summary, or --json/--yaml whole")
+      .argument('<documentId>', 'the document id (paydoc post prints it)')
+      .option('--yaml', 'print the whole document as YAML')
+      .option('--pointer <pointer>', 'print only the value at this JSON pointer (e.g. /status)'),
+  ).action(async (documentId: string, options: ClientOptions) => {
+    exitCode = await getCommand(documentId, options, env, io);
+  });
+
+  readOptions(
+    program
+      .command('history')
+      .description(
+        'every event a document processed (GET /blue/{id}/history): one line each, or --json whole',
+      )
+      .argument('<documentId>', 'the document id (paydoc post prints it)'),
+  ).action(async (documentId: string, options: ClientOptions) => {
+    exitCode = await historyCommand(documentId, options, env, io);
   });
 
   try {

@@ -32,10 +32,11 @@ import type {
 } from './processor-types.js';
 import { DEFAULT_LIMITS, DOCUMENT_LIMIT_KEYS } from './processor-types.js';
 import { operationRequestOf, requestProblem } from './operation-request.js';
-import { Rejection } from './rejection.js';
+import { Rejection, rejectedStatus } from './rejection.js';
 import { checkStateLimits, stringBytes, textBytes } from './state-limits.js';
 import { runStep } from './steps/run-step.js';
 import type { StepScope } from './steps/step-scope.js';
+import { scriptClock, stepsPointer } from './steps/step-scope.js';
 
 /**
  * One scope of the event: the document itself (`path` `''`) or an embedded child (the pointer of
@@ -82,13 +83,7 @@ export async function processEvent(
     return await run.run(event);
   } catch (error) {
     if (!(error instanceof Rejection)) throw error;
-    const status: ProcessStatus = {
-      kind: 'rejected',
-      code: error.code,
-      reason: error.reason,
-      ...(error.step !== undefined ? { step: error.step } : {}),
-      ...(error.event !== undefined ? { event: error.event } : {}),
-    };
+    const status = rejectedStatus(error);
     return { document, patches: [], emitted: [], gas: run.gas, status, skipped: [] };
   }
 }
@@ -482,7 +477,9 @@ class EventRun {
       stepName: '',
       sandbox: this.sandbox,
       limits: { cpuMs: this.limits.scriptCpuMs, memoryMb: this.limits.scriptMemoryMb },
+      clock: scriptClock(delivery.channel, delivery.entry),
     };
+    const steps = stepsPointer(owner.path, this.scopeDocument(owner), handler.key);
     const patches: AppliedPatch[] = [];
     const befores: (JsonValue | undefined)[] = [];
     const events: JsonObject[] = [];
@@ -490,6 +487,7 @@ class EventRun {
       const name =
         isJsonObject(step) && typeof step.name === 'string' ? step.name : `Step${index + 1}`;
       scope.stepName = name;
+      if (steps !== undefined) scope.stepPointer = `${steps}/${index}`;
       this.spend(20);
       this.stepsRun += 1;
       if (this.stepsRun > this.limits.steps)

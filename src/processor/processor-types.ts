@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../errors/error-code.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
-import type { Sandbox } from '../sandbox/sandbox.js';
+import type { Sandbox, ScriptLocation } from '../sandbox/sandbox.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { DocumentValidator } from '../validation/document-validator.js';
 
@@ -120,9 +120,24 @@ export type RejectionCode = Extract<
   | 'boundary_violation'
 >;
 
+/**
+ * A rejected status may say where in the document it points: `pointer`, the JSON pointer of a
+ * failed JavaScript step's `code` in the whole document (embedded children included), and
+ * `location`, the line:col in that code as its author wrote it, which the reason also starts
+ * with (`step X: line 3:7: TypeError: …`). Only `paydoc run`, which has the file's text, turns
+ * it into the file's line (cli/commands/run.ts).
+ */
 export type ProcessStatus =
   | { kind: 'ok' }
-  | { kind: 'rejected'; code: RejectionCode; reason: string; step?: string; event?: JsonObject }
+  | {
+      kind: 'rejected';
+      code: RejectionCode;
+      reason: string;
+      step?: string;
+      event?: JsonObject;
+      pointer?: string;
+      location?: ScriptLocation;
+    }
   | { kind: 'terminated'; cause: 'fatal' | 'graceful'; reason: string };
 
 /** The outcome of one event. Rejected means `document` is the input, unchanged. */

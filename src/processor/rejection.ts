@@ -1,5 +1,15 @@
 import type { JsonObject } from '../model/json.js';
+import type { ScriptLocation } from '../sandbox/sandbox.js';
 import type { ProcessStatus, RejectionCode } from './processor-types.js';
+
+/**
+ * Where in the document a rejection points: `pointer`, the JSON pointer of what failed (a
+ * JavaScript step's `code`), and `location`, the line:col in that code as its author wrote it.
+ */
+export interface RejectionPlace {
+  pointer?: string;
+  location?: ScriptLocation;
+}
 
 /** Unwinds one event's processing; turned into a `rejected` result (nothing changes). */
 export class Rejection extends Error {
@@ -8,9 +18,24 @@ export class Rejection extends Error {
     readonly reason: string,
     readonly step?: string,
     readonly event?: JsonObject,
+    readonly place?: RejectionPlace,
   ) {
     super(reason);
   }
+}
+
+/** The `rejected` status of a rejection. */
+export function rejectedStatus(rejection: Rejection): ProcessStatus {
+  const { place } = rejection;
+  return {
+    kind: 'rejected',
+    code: rejection.code,
+    reason: rejection.reason,
+    ...(rejection.step !== undefined ? { step: rejection.step } : {}),
+    ...(rejection.event !== undefined ? { event: rejection.event } : {}),
+    ...(place?.pointer !== undefined ? { pointer: place.pointer } : {}),
+    ...(place?.location !== undefined ? { location: place.location } : {}),
+  };
 }
 
 /**

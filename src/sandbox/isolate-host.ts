@@ -6,8 +6,12 @@ import { GUEST_RESULT_TAGS, guestRuntimeSource, uncatchableKind } from './guest-
 import type { PreparedCall, PreparedOutcome } from './script-call.js';
 import { compileTimeoutMs, prepareCall, resolveLimits, toScriptOutcome } from './script-call.js';
 import { prepareScript } from './script-source.js';
+import type { PreparedScript } from './script-source.js';
+import type { ScriptLocation, ScriptLocator } from './script-position.js';
+import { endOf, locationPrefix } from './script-position.js';
 import type { Sandbox, ScriptInput, ScriptLimits, ScriptOutcome, ScriptUsage } from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
+import { LINES_BEFORE_BODY, STEP_FILE, stepFunctionSource } from './guest/step-source.js';
 import type { JsonValue } from '../model/json.js';
 import { blueId } from '../model/blue-id.js';
 import { readAuthorView } from '../model/read-author-view.js';
@@ -37,7 +41,12 @@ export interface IsolateHostStats {
   isolatesCreated: number;
 }
 
-type CacheEntry = { id: number } | { error: string };
+/**
+ * A compiled step (with the way back from its compiled positions to the author's), or why it
+ * does not compile (and where, when known).
+ */
+type CacheEntry =
+  { id: number; locate: ScriptLocator } | { error: string; location?: ScriptLocation };
 
 interface IsolateState {
   isolate: ivm.Isolate;
@@ -164,7 +173,12 @@ export class IsolateHost implements Sandbox {
     if ('error' in compiled) {
       // It never ran.
       if (usage !== undefined) usage.cpuMs = 0;
-      return { ok: false, code: 'script_error', message: compiled.error };
+      return {
+        ok: false,
+        code: 'script_error',
+        message: compiled.error,
+        ...(compiled.location === undefined ? {} : { location: compiled.location }),
+      };
     }
 
     let tagged: string;
@@ -174,7 +188,14 @@ export class IsolateHost implements Sandbox {
     try {
       tagged = state.invoke.applySync(
         undefined,
-        [compiled.id, call.argsJson, call.documentJson, call.contractJson],
+        [
+          compiled.id,
+          call.argsJson,
+          call.documentJson,
+          call.contractJson,
+          call.clock.source ?? '',
+          call.clock.origin ?? '',
+        ],
         {
           timeout: resolved.cpuMs,
         },
@@ -192,6 +213,8 @@ export class IsolateHost implements Sandbox {
         // The heap is full of the step's garbage: the next call (a retry) gets a fresh one.
         this.discard();
         return { ok: false, code: 'script_memory', message: memoryMessage(resolved) };
+      case GUEST_RESULT_TAGS.located:
+        return locatedError(rest, compiled.locate);
       default:
         return { ok: false, code: 'script_error', message: rest };
     }
@@ -297,7 +320,7 @@ export class IsolateHost implements Sandbox {
     limits: ScriptLimits,
   ): CacheEntry | PreparedOutcome {
     const prepared = prepareScript(code);
-    if (!prepared.ok) return { error: prepared.message };
+    if (!prepared.ok) return refusal(prepared.message, prepared.location);
     const id = this.nextId;
     this.nextId += 1;
     const timeout = compileTimeoutMs(limits);
@@ -317,10 +340,14 @@ export class IsolateHost implements Sandbox {
       } catch {
         state.broken = true;
       }
-      return { error: `${prepared.unreadable} (the sandbox cannot read this code)` };
+      return refusal(
+        `${prepared.unreadable} (the sandbox cannot read this code)`,
+        prepared.unreadableLocation,
+      );
     }
-    if (problem === '') return { id };
-    return { error: describeSyntaxError(problem, syntaxErrorLine(state.isolate, prepared.body)) };
+    const locate = prepared.locate ?? (() => undefined);
+    if (problem === '') return { id, locate };
+    return syntaxError(problem, syntaxErrorAt(state.isolate, prepared, locate));
   }
 
   private evictOldest(state: IsolateState): void {
@@ -415,26 +442,70 @@ function hostPublicKeyFromWif(wif: unknown): string {
   return publicKeyFromWif(wif);
 }
 
-// For a syntax error, compile the body as a script once more only to learn where V8 stopped:
-// the Function constructor, which the guest uses so that a body cannot close its own function,
-// reports no position.
-function syntaxErrorLine(isolate: ivm.Isolate, body: string): number | 'end' | undefined {
+/**
+ * A refusal of script-source.ts, whose message starts `line N: `: with its location known, it
+ * reads `line N:C: ` as every other located script error does.
+ */
+function refusal(message: string, location: ScriptLocation | undefined): CacheEntry {
+  if (location === undefined) return { error: message };
+  return {
+    error: locationPrefix(location) + message.replace(/^line \d+: /, ''),
+    location,
+  };
+}
+
+/** An error the guest located in the compiled function (`line:col:message`), as the author's. */
+function locatedError(text: string, locate: ScriptLocator): PreparedOutcome {
+  const match = /^(\d+):(\d+):/.exec(text);
+  const message = match === null ? text : text.slice(match[0].length);
+  const location =
+    match === null ? undefined : locate(Number(match[1]) - LINES_BEFORE_BODY, Number(match[2]));
+  if (location === undefined) return { ok: false, code: 'script_error', message };
+  return { ok: false, code: 'script_error', message: locationPrefix(location) + message, location };
+}
+
+/**
+ * Where a syntax error is, in the author's code: the body is compiled as a script once more,
+ * exactly as the Function constructor wraps it (guest/step-source.ts), only to learn where V8
+ * stopped, since the Function constructor reports no position. `end`: V8 blamed the wrapper's
+ * own closing, which the author never wrote: the body ended too early, and the place is the
+ * end of the code.
+ */
+function syntaxErrorAt(
+  isolate: ivm.Isolate,
+  prepared: PreparedScript & { ok: true },
+  locate: ScriptLocator,
+): { location: ScriptLocation; end: boolean } | undefined {
   try {
-    isolate.compileScriptSync(`(function () {${body}\n})`, { filename: 'step' }).release();
+    isolate
+      .compileScriptSync(stepFunctionSource(prepared.prologue, prepared.body), {
+        filename: STEP_FILE,
+      })
+      .release();
   } catch (error) {
-    const match = /\[step:(\d+):\d+\]$/.exec(messageOf(error));
-    const line = Number(match?.[1]);
-    if (!Number.isInteger(line)) return undefined;
-    // Past the body's last line is the wrapper's own closing: the body ended too early.
-    return line <= body.split('\n').length ? line : 'end';
+    const match = new RegExp(`\\[${STEP_FILE}:(\\d+):(\\d+)\\]$`).exec(messageOf(error));
+    if (match === null) return undefined;
+    const line = Number(match[1]) - LINES_BEFORE_BODY;
+    // Before the body is the prologue, which the author did not write either.
+    if (line < 1) return undefined;
+    const location = locate(line, Number(match[2]));
+    // Code that does not parse is compiled as written (script-guard.ts): its end is the author's.
+    return location === undefined
+      ? { location: endOf(prepared.body), end: true }
+      : { location, end: false };
   }
   return undefined;
 }
 
-function describeSyntaxError(message: string, line: number | 'end' | undefined): string {
-  // V8 then blames the wrapper's closing parenthesis, which the author never wrote.
-  if (line === 'end') return 'SyntaxError: Unexpected end of input';
-  return line === undefined ? message : `line ${line}: ${message}`;
+function syntaxError(
+  message: string,
+  at: { location: ScriptLocation; end: boolean } | undefined,
+): CacheEntry {
+  if (at === undefined) return { error: message };
+  const { location } = at;
+  // V8's message then is about the wrapper's closing parenthesis.
+  const shown = at.end ? 'SyntaxError: Unexpected end of input' : message;
+  return { error: locationPrefix(location) + shown, location };
 }
 
 function messageOf(error: unknown): string {

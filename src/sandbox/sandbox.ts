@@ -1,4 +1,19 @@
 import type { JsonObject, JsonValue } from '../model/json.js';
+import type { ScriptLocation } from './script-position.js';
+
+export type { ScriptLocation } from './script-position.js';
+
+/**
+ * What a step that asks for the clock (`Date.now()`, `new Date()`) is told instead, as the
+ * processor knows it from the step's channel. Both are optional: without them the sandbox names
+ * `event.timestamp` or `entry.timestamp` when the step's input has one.
+ */
+export interface ScriptClock {
+  /** Where the step finds the time of what it handles: `entry.timestamp`, `event.deadline`. */
+  source?: string;
+  /** What the step runs on: "timeline channel `buyer`, whose event is the entry's message". */
+  origin?: string;
+}
 
 /** Everything a JavaScript Code step sees (DESIGN.md §4.3). All values are plain JSON. */
 export interface ScriptInput {
@@ -16,6 +31,8 @@ export interface ScriptInput {
   steps: JsonObject;
   /** The contract (workflow) being run, as written in the document. */
   currentContract: JsonValue;
+  /** What a refusal of the clock names (see {@link ScriptClock}). */
+  clock?: ScriptClock;
 }
 
 /** Per-call limits. */
@@ -48,9 +65,14 @@ export interface ScriptUsage {
  * `script_timeout` (see {@link ScriptUsage} for whose fault it was) and `sandbox_unavailable`
  * are infrastructure failures: the event is rejected and may be retried. `budget_exceeded`:
  * the step ran all the CPU time it was given (see metered-sandbox.ts), the script's failure.
+ *
+ * `location`: where in the step's code (as the author wrote it) a script error is, when the
+ * sandbox can tell: a syntax error, a refused construct, an error thrown from the step's code.
+ * The message then starts with it (`line 3:7: TypeError: …`, script-position.ts).
  */
 export type ScriptOutcome =
-  { ok: true; value: JsonValue } | { ok: false; code: ScriptFailureCode; message: string };
+  | { ok: true; value: JsonValue }
+  | { ok: false; code: ScriptFailureCode; message: string; location?: ScriptLocation };
 
 export type ScriptFailureCode =
   'script_error' | 'script_timeout' | 'script_memory' | 'sandbox_unavailable' | 'budget_exceeded';

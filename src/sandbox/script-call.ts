@@ -1,7 +1,14 @@
 import type { JsonValue } from '../model/json.js';
 import type { GuestGlobal } from './guest-api.js';
 import { GUEST_GLOBALS } from './guest-api.js';
-import type { ScriptFailureCode, ScriptInput, ScriptLimits, ScriptOutcome } from './sandbox.js';
+import type {
+  ScriptClock,
+  ScriptFailureCode,
+  ScriptInput,
+  ScriptLimits,
+  ScriptLocation,
+  ScriptOutcome,
+} from './sandbox.js';
 import { DEFAULT_SCRIPT_LIMITS } from './sandbox.js';
 
 /**
@@ -21,6 +28,8 @@ export interface PreparedCall {
    * object event after event, so its text is cached here and the guest reuses its frozen parse.
    */
   contractJson: string;
+  /** The call's {@link ScriptClock}, filled in (`event.timestamp` where the input has one). */
+  clock: ScriptClock;
 }
 
 const contractTexts = new WeakMap<object, string>();
@@ -37,7 +46,8 @@ function contractText(contract: JsonValue): string {
 
 /** The outcome of a {@link PreparedCall}: the step's value stays JSON text. */
 export type PreparedOutcome =
-  { ok: true; valueJson: string } | { ok: false; code: ScriptFailureCode; message: string };
+  | { ok: true; valueJson: string }
+  | { ok: false; code: ScriptFailureCode; message: string; location?: ScriptLocation };
 
 // isolated-vm refuses isolates smaller than 8 MB.
 const MIN_MEMORY_MB = 8;
@@ -57,7 +67,32 @@ export function prepareCall(input: ScriptInput): PreparedCall {
     argsJson: JSON.stringify(GUEST_GLOBALS.map((name) => byName[name] ?? null)),
     documentJson: JSON.stringify(input.document ?? null),
     contractJson: contractText(input.currentContract),
+    clock: clockOf(input),
   };
+}
+
+/**
+ * The clock hint of a call: the caller's, its source filled in from the input when the caller
+ * gave none. Computed here, before the call crosses to either sandbox, so that both say the same.
+ */
+function clockOf(input: ScriptInput): ScriptClock {
+  const given = input.clock ?? {};
+  if (given.source !== undefined) return given;
+  const source = hasTimestamp(input.event)
+    ? 'event.timestamp'
+    : hasTimestamp(input.entry)
+      ? 'entry.timestamp'
+      : undefined;
+  return source === undefined ? given : { ...given, source };
+}
+
+function hasTimestamp(value: JsonValue | undefined): boolean {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    !Array.isArray(value) &&
+    Object.hasOwn(value, 'timestamp')
+  );
 }
 
 /** Turns a prepared outcome back into the {@link ScriptOutcome} callers see. */

@@ -31,6 +31,8 @@
 import { Parser, tokTypes, type Node, type Options, type Program, type Token } from 'acorn';
 
 import { GUARD_PARAMETER, THROWN_PARAMETER } from './guest/protocol.js';
+import type { ScriptLocation, TextEdit } from './script-position.js';
+import { locationAt } from './script-position.js';
 
 // The guest runtime (guest/guard.ts) defines what these hidden parameters hold.
 export { GUARD_PARAMETER, THROWN_PARAMETER };
@@ -48,10 +50,19 @@ const SYNTHETIC_CATCH = `catch (${CAUGHT}) { ${CAUGHT_CHECK} throw ${CAUGHT}; } 
 /**
  * The rewritten body; or why the code is refused. `unreadable`: acorn could not parse the code
  * (most likely a syntax error): compile `body` (the code unchanged) only to report the
- * compiler's error, and refuse the script with `message` if it compiles.
+ * compiler's error, and refuse the script with `message` if it compiles. `edits` turn the code
+ * into `body`, so that a position V8 reports in `body` can be put back where the author wrote
+ * it (script-position.ts); `location` and `unreadableLocation` are where the refusal points.
  */
 export type GuardedBody =
-  { ok: true; body: string; unreadable?: string } | { ok: false; message: string };
+  | {
+      ok: true;
+      body: string;
+      unreadable?: string;
+      edits?: readonly TextEdit[];
+      unreadableLocation?: ScriptLocation;
+    }
+  | { ok: false; message: string; location?: ScriptLocation };
 
 // The body is that of a function the runtime compiles (so a top-level `return` is fine).
 const OPTIONS: Options = {
@@ -131,11 +142,7 @@ function isAcornError(error: unknown): error is AcornError {
   return error instanceof SyntaxError && 'pos' in error && 'loc' in error;
 }
 
-interface Edit {
-  at: number;
-  end: number;
-  text: string;
-}
+type Edit = TextEdit;
 
 interface Refusal {
   at: number;
@@ -195,7 +202,13 @@ export function guardScript(body: string): GuardedBody {
   } catch (error) {
     if (!isAcornError(error)) throw error;
     const message = error.message.replace(/ \(\d+:\d+\)$/, '');
-    return { ok: true, body, unreadable: `line ${error.loc.line}: ${message}` };
+    return {
+      ok: true,
+      body,
+      unreadable: `line ${error.loc.line}: ${message}`,
+      edits: [],
+      unreadableLocation: locationAt(body, error.pos),
+    };
   }
   return rewrite(body, program, finallyAt);
 }
@@ -281,8 +294,13 @@ function rewrite(code: string, program: Program, finallyAt: number[]): GuardedBo
         break;
     }
   }
-  if (refusal !== undefined)
-    return { ok: false, message: `line ${refusal.line}: ${refusal.message}` };
+  if (refusal !== undefined) {
+    return {
+      ok: false,
+      message: `line ${refusal.line}: ${refusal.message}`,
+      location: locationAt(code, refusal.at),
+    };
+  }
 
   // A destructuring parameter takes the exception apart before the block: the clause catches it
   // whole, and the block destructures it once it passed the guard. The pattern may hold code of
@@ -305,7 +323,7 @@ function rewrite(code: string, program: Program, finallyAt: number[]): GuardedBo
       text: ` ${CAUGHT_CHECK} let ${pattern} = ${CAUGHT};`,
     });
   }
-  return { ok: true, body: applyEdits(code, edits) };
+  return { ok: true, body: applyEdits(code, edits), edits };
 }
 
 /** Applies edits that do not overlap, from the end of `code` back, so positions stay valid. */

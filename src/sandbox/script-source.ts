@@ -1,6 +1,8 @@
 import { BLUE_MODULE_EXPORTS } from './guest-api.js';
 import { BLUE_MODULE_PARAMETER } from './guest-runtime.js';
 import { guardScript } from './script-guard.js';
+import type { ScriptLocation, ScriptLocator } from './script-position.js';
+import { locationAt, scriptLocator } from './script-position.js';
 
 /**
  * A step body ready to compile: `import … from 'blue:…'` lines blanked out (so line numbers
@@ -8,10 +10,19 @@ import { guardScript } from './script-guard.js';
  * the body rewritten so that it cannot catch what is not deterministic (script-guard.ts).
  * `unreadable`: the body could not be read to be rewritten; it is the code as written, to be
  * compiled only for the compiler's syntax error, and refused with this message if it compiles.
+ * `locate` puts a line:col of `body` back where the author wrote it (V8 reports positions in
+ * `body`); `location` and `unreadableLocation` are where a refusal points in the author's code.
  */
 export type PreparedScript =
-  | { ok: true; prologue: string; body: string; unreadable?: string }
-  | { ok: false; message: string };
+  | {
+      ok: true;
+      prologue: string;
+      body: string;
+      unreadable?: string;
+      locate?: ScriptLocator;
+      unreadableLocation?: ScriptLocation;
+    }
+  | { ok: false; message: string; location?: ScriptLocation };
 
 // `import { a, b as c } from 'blue:…'` or `import * as ns from 'blue:…'`, either quote, the
 // binding list possibly over several lines, an optional semicolon and trailing line comment.
@@ -27,28 +38,36 @@ const USAGE = `import { ${BLUE_MODULE_EXPORTS.join(', ')} } from 'blue:…'`;
 /** Rewrites the step's `blue:` imports; any other import is an error naming its line. */
 export function prepareScript(code: string): PreparedScript {
   const bindings: string[] = [];
-  let problem: string | undefined;
+  let problem: { message: string; location: ScriptLocation } | undefined;
   const body = code.replace(
     BLUE_IMPORT,
     (match: string, clause: string, _quote, offset: number) => {
       const line = lineAt(code, offset);
       const binding = bindingFor(clause);
       if (typeof binding === 'string') bindings.push(binding);
-      else problem ??= `line ${line}: ${binding.error}`;
+      else {
+        problem ??= {
+          message: `line ${line}: ${binding.error}`,
+          location: locationAt(code, offset + leadingBlanks(match)),
+        };
+      }
       return match.replace(/[^\r\n]/g, '');
     },
   );
-  if (problem !== undefined) return { ok: false, message: problem };
+  if (problem !== undefined) return { ok: false, ...problem };
 
   const lines = body.split('\n');
+  let lineStart = 0;
   for (let index = 0; index < lines.length; index += 1) {
     const text = lines[index] ?? '';
     if (OTHER_IMPORT.test(text)) {
       return {
         ok: false,
         message: `line ${index + 1}: only the built-in blue: module can be imported (${USAGE}): ${text.trim()}`,
+        location: locationAt(body, lineStart + leadingBlanks(text)),
       };
     }
+    lineStart += text.length + 1;
   }
   const prologue = bindings.length === 0 ? '' : `const ${bindings.join(', ')};`;
   const guarded = guardScript(body);
@@ -58,7 +77,17 @@ export function prepareScript(code: string): PreparedScript {
     prologue,
     body: guarded.body,
     ...(guarded.unreadable === undefined ? {} : { unreadable: guarded.unreadable }),
+    // The blanked import lines keep every line and every other line's columns: a position in
+    // `body` is the author's once the guard's edits are undone.
+    locate: scriptLocator(body, guarded.body, guarded.edits ?? []),
+    ...(guarded.unreadableLocation === undefined
+      ? {}
+      : { unreadableLocation: guarded.unreadableLocation }),
   };
+}
+
+function leadingBlanks(text: string): number {
+  return /^[ \t]*/.exec(text)?.[0].length ?? 0;
 }
 
 function bindingFor(clause: string): string | { error: string } {

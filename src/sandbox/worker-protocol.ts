@@ -54,6 +54,7 @@ export function isRunRequest(value: unknown): value is RunRequestMessage {
     typeof call.argsJson === 'string' &&
     typeof call.documentJson === 'string' &&
     typeof call.contractJson === 'string' &&
+    isClock(call.clock) &&
     isRecord(limits) &&
     typeof limits.cpuMs === 'number' &&
     typeof limits.memoryMb === 'number'
@@ -74,7 +75,21 @@ export function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (!isRecord(outcome) || (cpuMs !== undefined && typeof cpuMs !== 'number')) return false;
   return outcome.ok === true
     ? typeof outcome.valueJson === 'string'
-    : typeof outcome.code === 'string' && typeof outcome.message === 'string';
+    : typeof outcome.code === 'string' &&
+        typeof outcome.message === 'string' &&
+        (outcome.location === undefined || isLocation(outcome.location));
+}
+
+function isClock(value: unknown): boolean {
+  return (
+    isRecord(value) &&
+    (value.source === undefined || typeof value.source === 'string') &&
+    (value.origin === undefined || typeof value.origin === 'string')
+  );
+}
+
+function isLocation(value: unknown): boolean {
+  return isRecord(value) && typeof value.line === 'number' && typeof value.col === 'number';
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

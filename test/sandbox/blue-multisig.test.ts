@@ -73,11 +73,11 @@ describe('bitcoinjs.multisig2of2 in a step', () => {
   it('throws inside the guest, with the host message, for a refused key', () => {
     expectScriptError(
       run(`bitcoinjs.multisig2of2('${KEY_A}', '${UNCOMPRESSED_PUBLIC_KEY_1}'); return {};`),
-      /^multisig2of2\(\): second public key is uncompressed .*segwit/,
+      /^line 2:11: multisig2of2\(\): second public key is uncompressed .*segwit/,
     );
     expectScriptError(
       run(`bitcoinjs.multisig2of2('zz', '${KEY_B}'); return {};`),
-      /^multisig2of2\(\): first public key 'zz' is not hex/,
+      /^line 2:11: multisig2of2\(\): first public key 'zz' is not hex/,
     );
     expectScriptError(
       run(`bitcoinjs.multisig2of2('${KEY_A}', '${KEY_A}'); return {};`),
@@ -115,7 +115,7 @@ describe('bitcoinjs.multisig2of2 in a step', () => {
       run(
         `bitcoinjs.ECPair.fromWIF('\\u0000' + JSON.stringify(['multisig2of2', '${KEY_A}', '${KEY_B}'])); return {};`,
       ),
-      /^invalid WIF private key/,
+      /^line 2:18: invalid WIF private key/,
     );
   });
 

@@ -135,9 +135,9 @@ describe('seed 003: delivery guarantee, code as written', () => {
 describe('deterministic profile', () => {
   it('Date.now() throws a clear error', () => {
     expectError(
-      run('return { t: Date.now() };'),
+      run('return { t: Date.now() };', { event: { timestamp: 1 } }),
       'script_error',
-      'Date.now() is not available in paydoc scripts: use event.timestamp',
+      'line 1:18: Date.now() is not available in paydoc scripts: use event.timestamp',
     );
   });
 
@@ -409,7 +409,7 @@ describe('limits and hostile scripts', () => {
     expectError(
       run('return { n: Array.prototype.sort.call({ get length() { return 1e9; } }) };'),
       'script_error',
-      'TypeError: Array.prototype.sort does not accept an array-like whose length is a getter in paydoc scripts',
+      'line 1:34: TypeError: Array.prototype.sort does not accept an array-like whose length is a getter in paydoc scripts',
     );
   });
 
@@ -460,11 +460,20 @@ describe('limits and hostile scripts', () => {
 
 describe('errors and results', () => {
   it("turns a thrown Error into script_error with the guest's message only", () => {
-    expect(run("throw new Error('x');")).toEqual({ ok: false, code: 'script_error', message: 'x' });
+    expect(run("throw new Error('x');")).toEqual({
+      ok: false,
+      code: 'script_error',
+      message: 'line 1:7: x',
+      location: { line: 1, col: 7 },
+    });
   });
 
   it('names other error types and shows non-Error throws', () => {
-    expectError(run('null.x;'), 'script_error', /^TypeError: Cannot read properties of null/);
+    expectError(
+      run('null.x;'),
+      'script_error',
+      /^line 1:6: TypeError: Cannot read properties of null/,
+    );
     expectError(run("throw 'plain text';"), 'script_error', 'plain text');
     expectError(run('throw { message: "an object" };'), 'script_error', 'an object');
     expectError(run('throw 42;'), 'script_error', '42');
@@ -472,7 +481,12 @@ describe('errors and results', () => {
 
   it('never leaks host paths or stacks', () => {
     const outcome = run('function f() { throw new Error("deep"); } f();');
-    expect(outcome).toEqual({ ok: false, code: 'script_error', message: 'deep' });
+    expect(outcome).toEqual({
+      ok: false,
+      code: 'script_error',
+      message: 'line 1:22: deep',
+      location: { line: 1, col: 22 },
+    });
   });
 
   it.each([
@@ -640,7 +654,7 @@ describe('imports', () => {
     expectError(
       run("import { bitcoinjs } from 'blue:x';\n\nlet broken = ;"),
       'script_error',
-      "line 3: SyntaxError: Unexpected token ';'",
+      "line 3:14: SyntaxError: Unexpected token ';'",
     );
   });
 
@@ -648,18 +662,18 @@ describe('imports', () => {
     expectError(
       run("// comment\nimport fs from 'fs';\nreturn {};"),
       'script_error',
-      /^line 2: only the built-in blue: module can be imported .*: import fs from 'fs';$/,
+      /^line 2:1: only the built-in blue: module can be imported .*: import fs from 'fs';$/,
     );
     expectError(
       run("import { readFileSync } from 'node:fs';\nreturn {};"),
       'script_error',
-      /^line 1: /,
+      /^line 1:1: /,
     );
-    expectError(run("import bitcoinjs from 'blue:x';\nreturn {};"), 'script_error', /^line 1: /);
+    expectError(run("import bitcoinjs from 'blue:x';\nreturn {};"), 'script_error', /^line 1:1: /);
     expectError(
       run("\nimport { ECPair } from 'blue:x';\nreturn {};"),
       'script_error',
-      'line 2: the blue: module has no export "ECPair" (it exports: bitcoinjs)',
+      'line 2:1: the blue: module has no export "ECPair" (it exports: bitcoinjs)',
     );
   });
 
@@ -667,7 +681,7 @@ describe('imports', () => {
     expectError(
       run("import { bitcoinjs } from 'blue:x';\nbitcoinjs.ECPair.fromWIF('nope'); return {};"),
       'script_error',
-      /^invalid WIF private key/,
+      /^line 2:18: invalid WIF private key/,
     );
     expectError(
       run("import { bitcoinjs } from 'blue:x';\nbitcoinjs.ECPair.fromWIF(5); return {};"),
@@ -706,8 +720,9 @@ describe('compile cache and isolate', () => {
 
   it('caches syntax errors too', () => {
     const before = host.stats().compiles;
-    expectError(run('return {'), 'script_error', 'SyntaxError: Unexpected end of input');
-    expectError(run('return {'), 'script_error', 'SyntaxError: Unexpected end of input');
+    const endOfInput = 'line 1:9: SyntaxError: Unexpected end of input';
+    expectError(run('return {'), 'script_error', endOfInput);
+    expectError(run('return {'), 'script_error', endOfInput);
     expect(host.stats().compiles).toBe(before + 1);
   });
 

@@ -79,6 +79,20 @@ const cache = new Map<string, Node | Unsupported>();
 
 /** Evaluates `source` against `scope`; throws {@link Unsupported} outside the subset. */
 export function evaluateExpression(source: string, scope: Scope): unknown {
+  const node = parsed(source);
+  if (node instanceof Unsupported) throw node;
+  return evaluate(node, scope);
+}
+
+/**
+ * True when this evaluator reads `source`; anything else goes to the sandbox (the linter asks,
+ * so that it checks an expression where it will run).
+ */
+export function isBuiltInExpression(source: string): boolean {
+  return !(parsed(source) instanceof Unsupported);
+}
+
+function parsed(source: string): Node | Unsupported {
   let node = cache.get(source);
   if (node === undefined) {
     try {
@@ -89,8 +103,7 @@ export function evaluateExpression(source: string, scope: Scope): unknown {
     if (cache.size > 10_000) cache.clear();
     cache.set(source, node);
   }
-  if (node instanceof Unsupported) throw node;
-  return evaluate(node, scope);
+  return node;
 }
 
 function tokenize(source: string): Token[] {

@@ -60,8 +60,27 @@ async function runJavaScript(step: JsonObject, scope: StepScope): Promise<StepOu
     );
   }
   const outcome = await runScript(scope, scope.sandbox, code);
-  if (!outcome.ok)
-    throw new Rejection(outcome.code, `step ${scope.stepName}: ${outcome.message}`, scope.stepName);
+  if (!outcome.ok) {
+    // The location is in the code, and the pointer says which code. The server keeps the
+    // document, not the text it was posted as, so it cannot name the line of the file: its
+    // message keeps `line 3:7` of the code, with the pointer beside it; `paydoc run`, which has
+    // the file, turns the two into `file.yaml:62:9` (cli/commands/run.ts).
+    const { location } = outcome;
+    const pointer =
+      location === undefined || scope.stepPointer === undefined
+        ? undefined
+        : `${scope.stepPointer}/${typeof step.code === 'string' ? 'code' : 'code/value'}`;
+    throw new Rejection(
+      outcome.code,
+      `step ${scope.stepName}: ${outcome.message}`,
+      scope.stepName,
+      undefined,
+      {
+        ...(pointer === undefined ? {} : { pointer }),
+        ...(location === undefined ? {} : { location }),
+      },
+    );
+  }
   const value = outcome.value;
   // Field names are data, except `__proto__`, which no input may carry (the loader refuses it).
   const protoKey = protoKeyPath(value);

@@ -1,8 +1,10 @@
 import type { JsonObject, JsonValue } from '../../model/json.js';
-import { protoKeyPath } from '../../model/json.js';
-import { toPointer } from '../../model/json-pointer.js';
-import type { Sandbox, ScriptLimits, ScriptOutcome } from '../../sandbox/sandbox.js';
+import { isJsonObject, ownValue, protoKeyPath } from '../../model/json.js';
+import { escapeSegment, toPointer } from '../../model/json-pointer.js';
+import type { Sandbox, ScriptClock, ScriptLimits, ScriptOutcome } from '../../sandbox/sandbox.js';
+import { withoutLocation } from '../../sandbox/script-position.js';
 import { readAuthorView } from '../../model/read-author-view.js';
+import type { ChannelInfo } from '../contracts.js';
 import { Rejection } from '../rejection.js';
 import type { Scope } from './expression.js';
 import { evaluateExpression, Unsupported } from './expression.js';
@@ -19,6 +21,61 @@ export interface StepScope {
   stepName: string;
   sandbox: Sandbox | undefined;
   limits: Partial<ScriptLimits>;
+  /**
+   * The running step's pointer in the whole document (`/contracts/w/steps/0`), for a rejection
+   * to name; absent for steps the document's type brings, which its text does not hold.
+   */
+  stepPointer?: string;
+  /** What a step asking for the clock is told (see {@link scriptClock}). */
+  clock?: ScriptClock;
+}
+
+/**
+ * The pointer of a handler's steps in the whole document, when the document writes them (a
+ * contract its type brings is not in its text). `scopePath` is the scope's root ('' or an
+ * embedded child's pointer), `document` the scope's document.
+ */
+export function stepsPointer(
+  scopePath: string,
+  document: JsonObject,
+  handlerKey: string,
+): string | undefined {
+  const contracts = document.contracts;
+  const own = isJsonObject(contracts) ? ownValue(contracts, handlerKey) : undefined;
+  if (!isJsonObject(own) || own.steps === undefined) return undefined;
+  return `${scopePath}/contracts/${escapeSegment(handlerKey)}/steps`;
+}
+
+/**
+ * What a step that asks for the clock is told, from what its channel delivers: a timeline
+ * channel that delivers the entry's message has the time in `entry.timestamp`, a timer's event
+ * in `event.deadline`; elsewhere the sandbox names whichever input has a `timestamp`.
+ */
+export function scriptClock(channel: ChannelInfo, entry: JsonValue): ScriptClock {
+  const key = `\`${channel.key}\``;
+  switch (channel.kind) {
+    case 'timeline':
+      if (!channel.deliversMessage)
+        return { origin: `timeline channel ${key}, whose event is the timeline entry` };
+      return {
+        origin: `timeline channel ${key}, whose event is the entry's message`,
+        ...(isJsonObject(entry) && Object.hasOwn(entry, 'timestamp')
+          ? { source: 'entry.timestamp' }
+          : {}),
+      };
+    case 'timer':
+      return { origin: `timer channel ${key}`, source: 'event.deadline' };
+    case 'lifecycle':
+      return { origin: `lifecycle channel ${key}` };
+    case 'triggered':
+      return { origin: `triggered event channel ${key}` };
+    case 'update':
+      return { origin: `document update channel ${key}` };
+    case 'embedded':
+      return { origin: `embedded node channel ${key}` };
+    default:
+      return { origin: `channel ${key}` };
+  }
 }
 
 /** Runs `code` in the sandbox with everything the scope gives a step. */
@@ -36,6 +93,7 @@ export function runScript(
       document: scope.document,
       steps: scope.steps,
       currentContract: scope.currentContract,
+      ...(scope.clock === undefined ? {} : { clock: scope.clock }),
     },
     scope.limits,
   );
@@ -103,9 +161,10 @@ async function evaluateInSandbox(expr: string, scope: StepScope): Promise<unknow
   const outcome = await runScript(scope, scope.sandbox, `return { value: (${expr}) };`);
   if (!outcome.ok) {
     const code = outcome.code === 'script_error' ? 'expression_error' : outcome.code;
+    // The location is in the code made around the expression, not in anything the author wrote.
     throw new Rejection(
       code,
-      `step ${scope.stepName}: \${${expr}}: ${outcome.message}`,
+      `step ${scope.stepName}: \${${expr}}: ${withoutLocation(outcome.message, outcome.location)}`,
       scope.stepName,
     );
   }

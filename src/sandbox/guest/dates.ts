@@ -1,7 +1,6 @@
 // Dates: no clock, and UTC wherever JavaScript would use the host's time zone. Locale-sensitive
 // methods default to en-US (and dates to UTC), not to the host's locale.
 import { caught } from './guard.js';
-import { unavailable } from './hardening.js';
 import type { AnyFunction } from './intrinsics.js';
 import {
   apply,
@@ -21,8 +20,37 @@ import {
   stringPadStart,
 } from './intrinsics.js';
 
-const NO_CLOCK = 'use event.timestamp';
-const NEW_DATE_HINT = 'pass a value, e.g. new Date(event.timestamp)';
+const NO_CLOCK = 'no clock: time comes in with events';
+// What the running call's step can take the time from (`entry.timestamp`), and what it runs on
+// ("timeline channel `buyer`, whose event is the entry's message"): the host says, with each
+// call ('' for not known), so the hint is the same on every sandbox.
+let clockSource = '';
+let clockOrigin = '';
+
+/** The running call's clock hint (ScriptClock); '' for absent. */
+export function setClock(source: string, origin: string): void {
+  clockSource = source;
+  clockOrigin = origin;
+}
+
+/** What a step that asked for the clock should do instead. */
+function clockHint(): string {
+  if (clockOrigin === '') return clockSource === '' ? NO_CLOCK : `use ${clockSource}`;
+  return clockSource === ''
+    ? `${NO_CLOCK} (this step runs on ${clockOrigin}, which brings none)`
+    : `this step runs on ${clockOrigin}: use ${clockSource}`;
+}
+
+function newDateHint(): string {
+  if (clockSource === '') return `pass a value; ${clockHint()}`;
+  const origin = clockOrigin === '' ? '' : ` (this step runs on ${clockOrigin})`;
+  return `pass a value, e.g. new Date(${clockSource})${origin}`;
+}
+
+function clockRefusal(what: string): string {
+  return `${what} is not available in paydoc scripts: ${clockHint()}`;
+}
+
 // An ISO date-time without an offset is local time in JavaScript; here it is UTC.
 const ISO_WITHOUT_OFFSET = /^(?:[+-]\d{6}|\d{4})-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?$/;
 const DatePrototype = RealDate.prototype;
@@ -69,12 +97,10 @@ function toPrimitive(value: object): unknown {
 }
 
 function PaydocDate(this: unknown, ...args: unknown[]): Date {
-  if (new.target === undefined) {
-    throw new RealError(`Date() is not available in paydoc scripts: ${NO_CLOCK}`);
-  }
+  if (new.target === undefined) throw new RealError(clockRefusal('Date()'));
   if (args.length === 0) {
     throw new RealError(
-      `new Date() without a value is not available in paydoc scripts: ${NEW_DATE_HINT}`,
+      `new Date() without a value is not available in paydoc scripts: ${newDateHint()}`,
     );
   }
   let time: unknown;
@@ -119,7 +145,12 @@ export function installDates(): AnyFunction {
   defineProperty(PaydocDate, 'prototype', { value: DatePrototype, writable: false });
   defineProperty(PaydocDate, 'name', { value: 'Date' });
   defineProperty(PaydocDate, 'length', { value: 7 });
-  defineHidden(PaydocDate, 'now', unavailable('Date.now()', NO_CLOCK));
+  // A plain function, as hardening.ts's stubs are, so that `new Date.now()` says the same.
+  const now = function (): never {
+    throw new RealError(clockRefusal('Date.now()'));
+  };
+  defineProperty(now, 'name', { value: 'Date.now()' });
+  defineHidden(PaydocDate, 'now', now);
   defineHidden(PaydocDate, 'UTC', dateUtc);
   defineHidden(
     PaydocDate,

@@ -5,8 +5,9 @@
 import { GUEST_GLOBALS } from '../guest-api.js';
 import { installArrayGuard } from './arrays.js';
 import { createBlueModule } from './blue-module.js';
-import { installDates, installLocaleDefaults } from './dates.js';
+import { installDates, installLocaleDefaults, setClock } from './dates.js';
 import { beginDocument, connectDocument, endDocument, readDocument } from './document.js';
+import { stepFrame } from './error-location.js';
 import { guard, guardState, isMemoryFailure, isUncatchable, ownMessage } from './guard.js';
 import {
   allowOverrides,
@@ -33,24 +34,13 @@ import { installJsonStringify } from './json-stringify.js';
 import { messageOf } from './message-of.js';
 import { installPromise } from './promises.js';
 import type { GuestHost, GuestRuntime } from './protocol.js';
-import {
-  BLUE_MODULE_PARAMETER,
-  GUARD_PARAMETER,
-  GUEST_RESULT_TAGS,
-  MAX_MESSAGE_CHARS,
-  THROWN_PARAMETER,
-} from './protocol.js';
+import { GUEST_RESULT_TAGS, MAX_MESSAGE_CHARS } from './protocol.js';
 import { serialize } from './serialize.js';
+import { STEP_PARAMETERS, stepFunctionBody } from './step-source.js';
 
 const GUEST_PARAMETERS: readonly string[] = GUEST_GLOBALS;
 const DOCUMENT_INDEX = GUEST_PARAMETERS.indexOf('document');
 const CONTRACT_INDEX = GUEST_PARAMETERS.indexOf('currentContract');
-const STEP_PARAMETERS = [
-  ...GUEST_PARAMETERS,
-  BLUE_MODULE_PARAMETER,
-  GUARD_PARAMETER,
-  THROWN_PARAMETER,
-];
 
 /** Boots the runtime in this context. Called once, before any guest code exists. */
 export function bootGuestRuntime(host: GuestHost): GuestRuntime {
@@ -90,19 +80,27 @@ export function bootGuestRuntime(host: GuestHost): GuestRuntime {
       if (guardState.poisoned) return uncatchableFailure(guardState.poison);
       message = 'a value that cannot be shown was thrown';
     }
-    return (
-      GUEST_RESULT_TAGS.error +
-      (message.length > MAX_MESSAGE_CHARS
+    let at: string | undefined;
+    try {
+      at = stepFrame(error, message);
+    } catch {
+      // reading the stack poisoned the call, as messageOf can
+      if (guardState.poisoned) return uncatchableFailure(guardState.poison);
+    }
+    const shown =
+      message.length > MAX_MESSAGE_CHARS
         ? `${apply(stringSlice, message, [0, MAX_MESSAGE_CHARS]) as string}…`
-        : message)
-    );
+        : message;
+    return at === undefined
+      ? GUEST_RESULT_TAGS.error + shown
+      : `${GUEST_RESULT_TAGS.located}${at}:${shown}`;
   }
 
   function compile(id: number, prologue: string, body: string): string {
     try {
       compiledSteps[id] = construct(RealFunction, [
         ...STEP_PARAMETERS,
-        `'use strict'; ${prologue}\n${body}\n`,
+        stepFunctionBody(prologue, body),
       ]) as AnyFunction;
       return '';
     } catch (error) {
@@ -131,10 +129,13 @@ export function bootGuestRuntime(host: GuestHost): GuestRuntime {
     argsJson: string,
     documentText: string,
     contractJson: string,
+    clockSource: string,
+    clockOrigin: string,
   ): string {
     const step = compiledSteps[id];
     let outcome: string;
     beginDocument(documentText);
+    setClock(clockSource, clockOrigin);
     guardState.poisoned = false;
     guardState.poison = undefined;
     guardState.lastCaught = undefined;
@@ -174,6 +175,7 @@ export function bootGuestRuntime(host: GuestHost): GuestRuntime {
     guardState.lastCaught = undefined;
     guardState.poison = undefined;
     endDocument();
+    setClock('', '');
     return outcome;
   }
 

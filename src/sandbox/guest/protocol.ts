@@ -3,11 +3,13 @@
 
 /**
  * How the guest runtime reports one call back to the host: the first character tags the rest.
- * `V` + JSON text of the step's value; `E` + message of a script error; `M` (+ a message the
- * host does not show: a memory failure reads the same whichever allocation failed) for a
- * memory-limit failure detected inside the guest (an allocation V8 refused, or the array guard).
+ * `V` + JSON text of the step's value; `E` + message of a script error; `L` + `line:col:` +
+ * message of a script error thrown from the step's code at that place of the compiled function
+ * (the host puts it back where the author wrote it); `M` (+ a message the host does not show: a
+ * memory failure reads the same whichever allocation failed) for a memory-limit failure
+ * detected inside the guest (an allocation V8 refused, or the array guard).
  */
-export const GUEST_RESULT_TAGS = { value: 'V', error: 'E', memory: 'M' } as const;
+export const GUEST_RESULT_TAGS = { value: 'V', error: 'E', located: 'L', memory: 'M' } as const;
 
 /**
  * Name of the hidden last parameter of every compiled step: the frozen `blue:` module object
@@ -46,8 +48,19 @@ export const MAX_MESSAGE_CHARS = 2000;
 export interface GuestRuntime {
   /** Compiles a step body under `id`; returns '' on success, else the syntax error's message. */
   compile(id: number, prologue: string, body: string): string;
-  /** Runs step `id`; returns a tagged result (see {@link GUEST_RESULT_TAGS}). */
-  invoke(id: number, argsJson: string, documentJson: string, contractJson: string): string;
+  /**
+   * Runs step `id`; returns a tagged result (see {@link GUEST_RESULT_TAGS}). `clockSource` and
+   * `clockOrigin` are the call's ScriptClock ('' for absent), which the refusals of
+   * `Date.now()` and `new Date()` name.
+   */
+  invoke(
+    id: number,
+    argsJson: string,
+    documentJson: string,
+    contractJson: string,
+    clockSource: string,
+    clockOrigin: string,
+  ): string;
   /** Forgets step `id` (evicted from the host's cache). */
   release(id: number): void;
 }
