@@ -9,7 +9,8 @@
  *
  * The runtime is deterministic: `Date.now()`, `new Date()` without a value, `Math.random()`,
  * timers, `eval`, `Function`, `Proxy`, `Intl`, `WebAssembly`, async functions, `import()` and
- * async results are not available (take time from `event.timestamp`); dates use UTC wherever
+ * async results are not available (take time from the event: `entry.timestamp` on a timeline
+ * channel that delivers the message, else `event.timestamp`); dates use UTC wherever
  * JavaScript would use the local time zone; built-in objects are frozen. Values in and out are
  * plain JSON. What differs from run to run cannot be caught: a stack overflow, running out of
  * memory and the longest string or typed array end the step (`try`/`catch`/`finally` do not

@@ -1,6 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { defaultTypeRegistry } from '../types/load-library.js';
-import { DocumentValidator } from '../validation/document-validator.js';
 import type { IdOptions } from './commands/id.js';
 import { idCommand } from './commands/id.js';
 import { runCommand } from './commands/run.js';
@@ -50,11 +48,13 @@ export async function runCli(
       'validate and lint documents (exit 0 valid, warnings included; 1 invalid or a lint error; 2 usage)',
     )
     .argument('<file...>', 'YAML or JSON documents')
+    .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
     .option('--strict', 'lint warnings fail the file too (exit 1)')
-    .action((files: string[], options: { json?: boolean; strict?: boolean }) => {
-      const registry = defaultTypeRegistry();
-      exitCode = validateCommand(files, options, new DocumentValidator(registry), registry, io);
+    .action((files: string[], options: { json?: boolean; strict?: boolean; types?: string }) => {
+      const types = commandTypes(options, io);
+      if (types === undefined) return void (exitCode = 1);
+      exitCode = validateCommand(files, options, types.validator, types.registry, io);
     });
 
   program
@@ -115,7 +115,10 @@ export async function runCli(
     .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
     .action(
-      async (documentFile: string, options: { events?: string; json?: boolean; types?: string }) => {
+      async (
+        documentFile: string,
+        options: { events?: string; json?: boolean; types?: string },
+      ) => {
         const types = commandTypes(options, io);
         if (types === undefined) return void (exitCode = 1);
         exitCode = await runCommand(documentFile, options, types.registry, types.validator, io);
@@ -143,7 +146,10 @@ export async function runCli(
     )
     .option(...TYPES_OPTION)
     .option('--json', 'machine-readable output')
-    .option('--package <name>', 'only the types of one package (Core, Conversation, Payments, Own, …)')
+    .option(
+      '--package <name>',
+      'only the types of one package (Core, Conversation, Payments, Own, …)',
+    )
     .action((options: { json?: boolean; package?: string; types?: string }) => {
       const loaded = commandTypes(options, io);
       if (loaded === undefined) return void (exitCode = 1);
@@ -152,7 +158,9 @@ export async function runCli(
   clientOptions(
     types
       .command('push')
-      .description('add own types to your account on the server (POST /types), a file or a folder of them')
+      .description(
+        'add own types to your account on the server (POST /types), a file or a folder of them',
+      )
       .argument('<path...>', 'type documents (YAML/JSON) or folders of them'),
   ).action(async (paths: string[], options: ClientOptions) => {
     exitCode = await pushTypesCommand(paths, options, env, io);

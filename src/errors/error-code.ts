@@ -19,6 +19,8 @@ export const ERROR_CATALOGUE = {
   type_cycle: 'Types refer to each other in a cycle.',
   // Validation
   validation_failed: 'The document does not conform to its type.',
+  lint_failed:
+    'The document conforms to its type but would fail or do nothing once it runs (a script that does not compile, a channel, operation or type that is not there, a change the processor refuses); the problems carry the linter codes.',
   // Files and usage
   file_not_found: 'A file named on the command line could not be read.',
   usage: 'The command was called with the wrong arguments.',

@@ -27,6 +27,7 @@ const SERVICE: Partial<Record<ErrorCode, Mapping>> = {
   operator_only: { status: 403, type: 'permission_error' },
   binding_forbidden: { status: 400, type: 'invalid_request_error' },
   reserved_channel: { status: 400, type: 'invalid_request_error' },
+  lint_failed: { status: 400, type: 'invalid_request_error' },
   reserved_event_type: { status: 422, type: 'permission_error' },
   not_found: { status: 404, type: 'not_found_error' },
   route_not_found: { status: 404, type: 'not_found_error' },

@@ -100,6 +100,27 @@ export async function writeRequest(
 }
 
 /**
+ * A write whose body is a file (a document, a type), read by the route itself to keep its
+ * line:col: the account, the Idempotency-Key claim and the text; undefined with the reply sent.
+ */
+export async function fileWrite(
+  context: HttpContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): Promise<
+  { account: AccountRecord; claim: IdempotencyClaim | undefined; text: string } | undefined
+> {
+  const account = await accountOf(context, request, reply);
+  if (account === undefined) return undefined;
+  const claim = claimOf(request, account);
+  if (claim === false) {
+    sendError(request, reply, BAD_IDEMPOTENCY_KEY);
+    return undefined;
+  }
+  return { account, claim, text: typeof request.body === 'string' ? request.body : '' };
+}
+
+/**
  * A write's Idempotency-Key claim (else 400 sent) and its body read as YAML/JSON (else 400
  * with line:col sent), for a request whose account is known.
  */

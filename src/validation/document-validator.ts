@@ -13,6 +13,7 @@ import type { TypeRegistry } from '../types/type-registry.js';
 import { sameJson } from '../types/type-registry.js';
 import { aliasOf, referenceOf } from '../types/type-refs.js';
 import { contractRuleProblems } from './contract-rules.js';
+import { suggestTypeName } from './did-you-mean.js';
 
 // ajv-formats is CommonJS; under NodeNext its callable export sits on `.default`.
 const addFormats = ajvFormats.default as unknown as (ajv: Ajv) => Ajv;
@@ -198,7 +199,7 @@ export class DocumentValidator {
     if (declared === undefined) {
       problems.push({
         code: 'unknown_type',
-        message: `unknown type ${describeRef(raw.type)}`,
+        message: `unknown type ${describeRef(raw.type)}${this.typeHint(raw.type)}`,
         pointer: `${pointer}/type`,
       });
       return null;
@@ -212,6 +213,13 @@ export class DocumentValidator {
       return null;
     }
     return declared;
+  }
+
+  /** `; did you mean 'JavaScript Code'?` for a mistyped alias; nothing for a BlueId. */
+  private typeHint(ref: JsonValue): string {
+    const alias = aliasOf(ref);
+    const known = alias === undefined ? undefined : suggestTypeName(this.registry, alias);
+    return known === undefined ? '' : `; did you mean '${known}'?`;
   }
 
   /**

@@ -322,13 +322,28 @@ ${change}`;
     await stillCounts(id, timeline, 1);
   });
 
-  it('refuses a path with an invalid escape (~2, a lone ~) as patch_invalid', async () => {
+  it('refuses a path with an invalid escape (~2, a lone ~): on post when written, as patch_invalid when computed', async () => {
+    const written = counter(
+      'escape-guard-written',
+      '',
+      on('tilde2', '          - op: replace\n            path: /a~2b\n            val: 1\n'),
+    );
+    const refused = await postDocument(written);
+    expect(refused.statusCode, refused.body).toBe(400);
+    expect((refused.json() as { error: { code: string } }).error.code).toBe('lint_failed');
+    // A path computed by an expression is known only when the step runs.
     const { id, timeline } = await postWorking(
       counter(
         'escape-guard',
         '',
-        on('tilde2', '          - op: replace\n            path: /a~2b\n            val: 1\n') +
-          on('lone', '          - op: replace\n            path: /a~\n            val: 1\n'),
+        on(
+          'tilde2',
+          `          - op: replace\n            path: "\${'/a~2b'}"\n            val: 1\n`,
+        ) +
+          on(
+            'lone',
+            `          - op: replace\n            path: "\${'/a~'}"\n            val: 1\n`,
+          ),
       ),
     );
     const before = await t.store.document(id);

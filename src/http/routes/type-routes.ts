@@ -8,7 +8,7 @@ import { OWN_PACKAGE } from '../../types/own-types.js';
 import { loadDocument } from '../../validation/check-document.js';
 import { errorReply, problemsError } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
-import { accountOf, BAD_IDEMPOTENCY_KEY, claimOf, send, sendError } from '../http-context.js';
+import { accountOf, fileWrite, send, sendError } from '../http-context.js';
 import { ERROR_SCHEMA, JSON_OBJECT } from '../openapi-schemas.js';
 
 /**
@@ -31,13 +31,12 @@ export function typeRoutes(app: FastifyInstance, context: HttpContext): void {
       },
     },
     async (request, reply) => {
-      const account = await accountOf(context, request, reply);
-      if (account === undefined) return reply;
-      const claim = claimOf(request, account);
-      if (claim === false) return sendError(request, reply, BAD_IDEMPOTENCY_KEY);
+      const write = await fileWrite(context, request, reply);
+      if (write === undefined) return reply;
+      const { account, claim, text } = write;
       const done = await context.turns.admit(account.id);
       const started = performance.now();
-      const loaded = loadDocument(typeof request.body === 'string' ? request.body : '');
+      const loaded = loadDocument(text);
       done(performance.now() - started);
       if (!loaded.ok) return sendError(request, reply, problemsError(loaded.problems));
       const answer = await context.engine.addType(
