@@ -28,6 +28,19 @@ export type { Problem, SourcePosition } from './errors/problem.js';
 export { defaultTypeRegistry, loadTypeLibrary } from './types/load-library.js';
 export type { TypeRegistry } from './types/type-registry.js';
 export { DocumentValidator } from './validation/document-validator.js';
+/** Own types: a folder of type documents beside the library (`--types DIR`, `POST /types`). */
+export { loadOwnTypes, defaultLibraryPackages } from './types/load-library.js';
+export { buildOwnRegistry, OWN_PACKAGE } from './types/own-types.js';
+export type { OwnRegistry } from './types/own-types.js';
+/** The linter of `paydoc validate` and `POST /blue`: findings with stable codes. */
+export { lintDocument } from './validation/lint/lint-document.js';
+export type { LintOptions } from './validation/lint/lint-document.js';
+export { LINT_CATALOGUE, formatFinding } from './validation/lint/lint-codes.js';
+export type { LintCode, LintFinding, LintSeverity } from './validation/lint/lint-codes.js';
+/** Places a script's line:col in its YAML file. */
+export { codeLocator } from './model/code-position.js';
+/** Editor schemas (`paydoc schema`). */
+export { exportSchema } from './types/json-schema.js';
 
 // Content ids.
 export { blueId } from './model/blue-id.js';
@@ -46,6 +59,9 @@ export type {
 } from './processor/processor-types.js';
 export { runOffline, parseEvents } from './engine/offline-run.js';
 export type { OfflineInput, OfflineRun, OfflineStep, ParsedEvents } from './engine/offline-run.js';
+/** Scenario folders, as `paydoc test` runs them. */
+export { checkScenario, scenarioFolders, formatFailures } from './engine/scenario-check.js';
+export type { ScenarioFailure, ScenarioReport, ScenarioContext } from './engine/scenario-check.js';
 
 // Sandboxes for JavaScript Code steps.
 export { IsolateHost } from './sandbox/isolate-host.js';

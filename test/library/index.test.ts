@@ -40,6 +40,45 @@ describe("import from 'paydoc'", () => {
     expect(run.blueId).not.toBe(id);
   });
 
+  it('lints with own types: a pattern of an unknown type is an error until the type is given', () => {
+    const text = [
+      'name: Escrow probe',
+      'contracts:',
+      '  seller:',
+      '    type: Conversation/Timeline Channel',
+      '    timelineId: seller',
+      '  onShipped:',
+      '    type: Conversation/Sequential Workflow',
+      '    channel: seller',
+      '    event:',
+      '      type: Item Shipped',
+      '    steps:',
+      '      - type: Conversation/Update Document',
+      '        changeset:',
+      '          - op: replace',
+      '            path: /shipped',
+      '            val: true',
+    ].join('\n');
+    const library = paydoc.defaultTypeRegistry();
+    const loaded = paydoc.checkDocument(text, new paydoc.DocumentValidator(library));
+    if (!loaded.ok) throw new Error('the probe does not load');
+    const findings = paydoc.lintDocument(loaded.document, library, {
+      positions: loaded.positions,
+    });
+    expect(findings.map((finding) => [finding.code, finding.position?.line])).toEqual([
+      ['unknown_event_type', 10],
+    ]);
+    expect(paydoc.LINT_CATALOGUE.unknown_event_type.severity).toBe('error');
+    const own = paydoc.buildOwnRegistry(paydoc.defaultLibraryPackages(), library, [
+      { node: { name: 'Item Shipped', trackingNumber: { type: 'Text' } } },
+    ]);
+    if (!own.ok) throw new Error(JSON.stringify(own.problems));
+    expect(paydoc.lintDocument(loaded.document, own.registry)).toEqual([]);
+    expect(own.registry.lookup(`${paydoc.OWN_PACKAGE}/Item Shipped`)?.id).toBe(
+      own.registry.lookup('Item Shipped')?.id,
+    );
+  });
+
   it('reports a broken document with its line and column', () => {
     const loaded = paydoc.loadDocument('name: [unclosed');
     expect(loaded.ok).toBe(false);
