@@ -315,7 +315,8 @@ export async function runCli(
       .description(
         'every event a document processed (GET /blue/{id}/history): one line each, or --json whole',
       )
-      .argument('<documentId>', 'the document id (paydoc post prints it)'),
+      .argument('<documentId>', 'the document id (paydoc post prints it)')
+      .option('--source <file>', 'the file you posted: script errors are placed at its line:col'),
   ).action(async (documentId: string, options: ClientOptions) => {
     exitCode = await historyCommand(documentId, options, env, io);
   });

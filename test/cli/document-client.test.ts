@@ -1,3 +1,5 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serverUrl } from '../../src/cli/commands/client.js';
@@ -105,6 +107,56 @@ describe('paydoc get and paydoc history', () => {
     };
     expect(json.documentId).toBe(documentId);
     expect(json.events.map((event) => event.version)).toEqual([1, 2]);
+  });
+
+  it('post --quiet prints the id alone; get --pointer one value; history --source places a script error in the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'paydoc-history-'));
+    try {
+      const file = join(dir, 'counter.yaml');
+      const text = [
+        'name: History probe',
+        'count: 0',
+        'contracts:',
+        '  owner:',
+        '    type: MyOS Account',
+        '    email: cli-get@example.com',
+        '  bump:',
+        '    type: Sequential Workflow',
+        '    channel: owner',
+        '    steps:',
+        '      - name: Bump',
+        '        type: JavaScript Code',
+        '        code: |',
+        "          const n = document('/count');",
+        '          return { note: event.missing.deeper };',
+        '',
+      ].join('\n');
+      writeFileSync(file, text);
+      const posted = await paydoc(env, 'post', file, '--quiet');
+      expect(posted.err).toBe('');
+      expect(posted.out).toMatch(/^\S+$/);
+      const id = posted.out;
+      const timeline = await paydoc(env, 'get', id, '--pointer', '/contracts/owner/timelineId');
+      expect(timeline.out).toMatch(/^tl_\w+$/);
+      expect((await paydoc(env, 'get', id, '--pointer', '/count')).out).toBe('0');
+      const message = join(dir, 'message.yaml');
+      writeFileSync(message, 'type: Chat Message\nmessage: hi\n');
+      const submitted = await paydoc(env, 'submit', timeline.out, message);
+      expect(submitted.code, submitted.err).toBe(0);
+      const plain = await paydoc(env, 'history', id);
+      expect(plain.out).not.toContain('counter.yaml:');
+      const placed = await paydoc(env, 'history', id, '--source', file);
+      expect(placed.code).toBe(0);
+      // The TypeError is on the code's line 2, which is line 15 of the file.
+      expect(placed.out).toMatch(
+        new RegExp(
+          `^ {6}${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:15:\\d+: step Bump: line 2:\\d+: TypeError`,
+          'm',
+        ),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("exit 1 with the server's 404 for an unknown document, 2 without a key", async () => {

@@ -1,6 +1,10 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { formatProblem } from '../../errors/problem.js';
+import type { CodeLocator } from '../../model/code-position.js';
+import { codeLocator } from '../../model/code-position.js';
 import { getAtPointer } from '../../model/json-pointer.js';
+import { loadDocument } from '../../validation/check-document.js';
 import { loadYaml } from '../../model/load-yaml.js';
 import type { JsonObject, JsonValue } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
@@ -18,6 +22,8 @@ export interface ClientOptions {
   quiet?: boolean;
   /** `get --pointer /x`: print only the value at a JSON pointer of the state. */
   pointer?: string;
+  /** `history --source file.yaml`: place script errors at their line:col in the posted file. */
+  source?: string;
 }
 
 /**
@@ -126,12 +132,30 @@ export async function historyCommand(
   env: NodeJS.ProcessEnv,
   io: CliIo,
 ): Promise<ExitCode> {
+  let locate: CodeLocator | undefined;
+  if (options.source !== undefined) {
+    const text = readOrSay(options.source, io);
+    if (text === undefined) return 2;
+    const loaded = loadDocument(text);
+    if (!loaded.ok) {
+      io.err(loaded.problems.map((problem) => formatProblem(problem, options.source)).join('\n'));
+      return 1;
+    }
+    locate = codeLocator(text, loaded.document);
+  }
+  const source = options.source;
   return request(
     { method: 'GET', path: `/blue/${encodeURIComponent(documentId)}/history` },
     { ...options, json: true },
     env,
     io,
-    options.json === true ? undefined : historySummary,
+    options.json === true
+      ? undefined
+      : (answerJson) =>
+          historySummary(
+            answerJson,
+            locate === undefined || source === undefined ? undefined : { file: source, locate },
+          ),
   );
 }
 
@@ -194,8 +218,26 @@ function typeFiles(paths: readonly string[], io: CliIo): string[] {
   });
 }
 
+/**
+ * A rejected script step at its place in the author's file: the server keeps the document, not
+ * the text it was posted as, so its status names the step's code (`pointer`) and the line:col
+ * in that code (`location`); the author's file turns them into the file's line:col.
+ */
+function placeOf(status: JsonValue | undefined, source: { file: string; locate: CodeLocator }) {
+  if (!isJsonObject(status) || status.kind !== 'rejected') return undefined;
+  const { pointer, location } = status;
+  if (typeof pointer !== 'string' || !isJsonObject(location)) return undefined;
+  if (typeof location.line !== 'number' || typeof location.col !== 'number') return undefined;
+  const position = source.locate(pointer, location.line, location.col);
+  if (position === undefined) return undefined;
+  return `${source.file}:${position.line}:${position.col}: ${String(status.reason)}`;
+}
+
 /** The lines of `paydoc history` (see {@link historyCommand}). */
-export function historySummary(answerJson: string): string {
+export function historySummary(
+  answerJson: string,
+  source?: { file: string; locate: CodeLocator },
+): string {
   const history = JSON.parse(answerJson) as JsonValue;
   if (!isJsonObject(history) || !Array.isArray(history.events)) return answerJson;
   const head = [
@@ -220,6 +262,8 @@ export function historySummary(answerJson: string): string {
     lines.push(
       `  v${String(item.version)}  ${at}  ${eventText(event, item.origin === 'processor')}: ${parts.join(' · ')}`,
     );
+    const place = source === undefined ? undefined : placeOf(item.status, source);
+    if (place !== undefined) lines.push(`      ${place}`);
   }
   return lines.join('\n');
 }
@@ -291,10 +335,14 @@ export async function submitCommand(
     );
     return 1;
   }
-  const body =
-    isJsonObject(loaded.value) && 'message' in loaded.value
-      ? loaded.value
-      : { message: loaded.value };
+  // The wrapper holds message, sequence and prevEntry only; a message may have a `message`
+  // field of its own (a Chat Message), so a map with any other key is the message itself.
+  const value = loaded.value;
+  const wrapper =
+    isJsonObject(value) &&
+    Object.hasOwn(value, 'message') &&
+    Object.keys(value).every((key) => ['message', 'sequence', 'prevEntry'].includes(key));
+  const body = wrapper ? value : { message: value };
   return request(
     {
       method: 'POST',
