@@ -13,7 +13,9 @@ import { readAuthorView } from '../model/read-author-view.js';
 import type { ProcessContext, ProcessStatus } from '../processor/processor-types.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { checkDocument } from '../validation/check-document.js';
-import type { DocumentValidator } from '../validation/document-validator.js';
+import { DocumentValidator } from '../validation/document-validator.js';
+import { PaydocError } from '../errors/paydoc-error.js';
+import { loadOwnTypes } from '../types/load-library.js';
 import type { OfflineInput, OfflineRun, OfflineStep } from './offline-run.js';
 import { parseEvents, runOffline } from './offline-run.js';
 
@@ -21,7 +23,7 @@ import { parseEvents, runOffline } from './offline-run.js';
 export const SCENARIO_FILE = 'scenario.yaml';
 
 /** What `scenario.yaml` may say besides `expect`. */
-const SCENARIO_KEYS = ['description', 'document', 'events', 'expect'] as const;
+const SCENARIO_KEYS = ['description', 'document', 'events', 'types', 'expect'] as const;
 
 /** Every expectation `expect:` may hold, in the order they are checked. */
 export const EXPECTATION_KEYS = [
@@ -87,7 +89,7 @@ export function scenarioFolders(dir: string): ScenarioFolders {
  */
 export async function checkScenario(
   folder: string,
-  context: ScenarioContext,
+  given: ScenarioContext,
 ): Promise<ScenarioReport> {
   const report: ScenarioReport = { name: basename(resolve(folder)), folder, failures: [] };
   const failures = report.failures;
@@ -103,6 +105,8 @@ export async function checkScenario(
   }
   const expected = expectationsOf(spec, failures);
   if (expected === undefined) return report;
+  const context = withOwnTypes(folder, spec, given, failures);
+  if (context === undefined) return report;
 
   const documentFile = namedFile(folder, spec, 'document', failures);
   const eventsFile = namedFile(folder, spec, 'events', failures);
@@ -527,6 +531,43 @@ function differences(before: JsonValue, after: JsonValue): string[] {
 }
 
 /** The document or events file scenario.yaml names, relative to its folder. */
+/**
+ * `types: <folder>` (relative to the scenario): the author's own types, as `--types` gives them;
+ * the scenario's folder wins over the command's. Built once per folder and process.
+ */
+function withOwnTypes(
+  folder: string,
+  spec: JsonObject,
+  context: ScenarioContext,
+  failures: ScenarioFailure[],
+): ScenarioContext | undefined {
+  const named = ownValue(spec, 'types');
+  if (named === undefined) return context;
+  if (typeof named !== 'string') {
+    failures.push({ at: `${SCENARIO_FILE} types`, message: 'must be a folder name' });
+    return undefined;
+  }
+  const dir = resolve(folder, named);
+  let types = ownTypesByFolder.get(dir);
+  if (types === undefined) {
+    try {
+      const registry = loadOwnTypes(dir);
+      types = { registry, validator: new DocumentValidator(registry) };
+    } catch (error) {
+      if (!(error instanceof PaydocError)) throw error;
+      failures.push({ at: `${SCENARIO_FILE} types`, message: error.message });
+      return undefined;
+    }
+    ownTypesByFolder.set(dir, types);
+  }
+  return { ...context, ...types };
+}
+
+const ownTypesByFolder = new Map<
+  string,
+  { registry: TypeRegistry; validator: DocumentValidator }
+>();
+
 function namedFile(
   folder: string,
   spec: JsonObject,

@@ -41,6 +41,27 @@ describe('paydoc test', () => {
     expect(result.out).not.toMatch(/^\d+ passed, \d+ failed$/m);
   });
 
+  it("reads a scenario's own types folder (types:), and says when it does not build", async () => {
+    const escrow = join(root, 'docs/marketplace-escrow/scenarios/shipped-then-confirmed');
+    expect((await cli('test', escrow)).code).toBe(0);
+    const folder = join(temp, 'escrow-missing-types');
+    cpSync(escrow, folder, { recursive: true });
+    const file = join(folder, 'scenario.yaml');
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8')
+        .replace(
+          'document: ../../escrow.yaml',
+          `document: ${join(root, 'docs/marketplace-escrow/escrow.yaml')}`,
+        )
+        .replace('types: ../../types', 'types: ./no-such-folder'),
+    );
+    const result = await cli('test', folder);
+    expect(result.code).toBe(1);
+    expect(result.out).toContain('scenario.yaml types');
+    expect(result.out).toContain('no-such-folder');
+  });
+
   it('fails a broken expectation with a readable diff: where, expected, actual', async () => {
     const folder = copyScenario('card-full-capture', 'broken-capture', (text) =>
       text.replace('\n    amountCaptured: 1000\n', '\n    amountCaptured: 999\n'),
