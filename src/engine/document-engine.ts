@@ -22,14 +22,14 @@ import type {
   EntryRecord,
   TypeRecord,
 } from '../store/store-records.js';
-import { MAX_OWN_TYPES, OWN_PACKAGE } from '../types/own-types.js';
+import { MAX_OWN_TYPES } from '../types/own-types.js';
 import type { CommitQueueOptions, IdempotencyClaim, Job } from './commit-queue.js';
 import { CommitQueue } from './commit-queue.js';
 import type { Outcome, Reply, ServiceError } from './outcome.js';
 import { failure } from './outcome.js';
 import type { PaymentBook } from './payment-desk.js';
 import { EMPTY_BOOK } from './payment-desk.js';
-import type { TypeSpace } from './type-spaces.js';
+import type { PreparedType, TypeSpace } from './type-spaces.js';
 import { TypeSpaces } from './type-spaces.js';
 import { defaultLibraryPackages } from '../types/load-library.js';
 import type { PackageSource } from '../types/type-definition.js';
@@ -83,6 +83,16 @@ export interface OperationOutcome {
   entry?: EntryRecord;
   results: DocumentOutcome[];
   document: JsonObject;
+}
+
+/** A type built ahead of its commit, on the account's types as they were (`baseKey`). */
+export interface TypeAhead {
+  baseKey: string;
+  prepared: PreparedType;
+}
+
+function baseKeyOf(types: readonly TypeRecord[]): string {
+  return types.map((type) => type.blueId).join(',');
 }
 
 export interface TypeOutcome {
@@ -259,6 +269,7 @@ export class DocumentEngine {
     definition: JsonObject,
     respond: Responder<TypeOutcome>,
     idempotency?: IdempotencyClaim,
+    ahead?: TypeAhead,
   ): Promise<Reply> {
     return this.queue.submit({
       respond,
@@ -270,29 +281,28 @@ export class DocumentEngine {
           ...(await this.store.typesOf(accountId)),
           ...set.rows.types.filter((type) => type.accountId === accountId),
         ];
-        if (existing.length >= MAX_OWN_TYPES)
-          return failure('too_many_types', `an account holds at most ${MAX_OWN_TYPES} own types`);
         const name = typeof definition.name === 'string' ? definition.name : '';
         const sameName = existing.find((type) => type.name === name);
-        const built = this.spaces.build([
-          ...existing.filter((type) => type !== sameName).map((type) => type.definition),
-          definition,
-        ]);
-        if (!built.ok) {
-          const first = built.problems[0];
+        const base = existing.filter((type) => type !== sameName);
+        // Built ahead, in the poster's turn, unless another type came in meanwhile.
+        const prepared =
+          ahead !== undefined && ahead.baseKey === baseKeyOf(base)
+            ? ahead.prepared
+            : this.spaces.prepare(base, definition);
+        if (!prepared.ok) {
+          const first = prepared.problems[0];
           return {
             ok: false,
             error: {
               code: first?.code ?? 'invalid_node',
               message: first?.message ?? 'the type does not build',
               ...(first?.pointer === undefined ? {} : { param: first.pointer }),
-              problems: built.problems,
+              problems: prepared.problems,
             },
           };
         }
-        const id = built.registry.lookup(`${OWN_PACKAGE}/${name}`)?.id ?? '';
         if (sameName !== undefined) {
-          if (sameName.blueId === id)
+          if (sameName.blueId === prepared.blueId)
             return { ok: true, value: { created: false, type: sameName } };
           return failure(
             'type_exists',
@@ -300,11 +310,33 @@ export class DocumentEngine {
             '/name',
           );
         }
-        const record: TypeRecord = { accountId, blueId: id, name, definition, createdAt: at };
+        if (existing.length >= MAX_OWN_TYPES)
+          return failure('too_many_types', `an account holds at most ${MAX_OWN_TYPES} own types`);
+        const record: TypeRecord = {
+          accountId,
+          blueId: prepared.blueId,
+          name,
+          position: existing.length,
+          definition,
+          createdAt: at,
+        };
         set.rows.types.push(record);
+        // Built already (in this order, as of() will rebuild it): the account's next request
+        // finds it compiled. Should the commit fail, its key is not the stored set's.
+        this.spaces.remember(accountId, prepared.space);
         return { ok: true, value: { created: true, type: record } };
       },
     });
+  }
+
+  /**
+   * Builds what {@link addType} will store, ahead of the commit queue: the route calls it in the
+   * poster's own turn, so the cost of building (a registry and a validator) is the poster's.
+   */
+  async prepareType(accountId: string, definition: JsonObject): Promise<TypeAhead> {
+    const name = typeof definition.name === 'string' ? definition.name : '';
+    const base = (await this.store.typesOf(accountId)).filter((type) => type.name !== name);
+    return { baseKey: baseKeyOf(base), prepared: this.spaces.prepare(base, definition) };
   }
 
   /** Fires every document timer due at the clock's time; resolves with how many were due. */

@@ -2,8 +2,8 @@ import type { JsonObject } from '../model/json.js';
 import type { ProcessContext } from '../processor/processor-types.js';
 import type { Store } from '../store/store.js';
 import type { TypeRecord } from '../store/store-records.js';
-import type { OwnRegistry } from '../types/own-types.js';
-import { buildOwnRegistry } from '../types/own-types.js';
+import type { Problem } from '../errors/problem.js';
+import { buildOwnRegistry, OWN_PACKAGE, ownTypesOf } from '../types/own-types.js';
 import type { PackageSource } from '../types/type-definition.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { DocumentValidator } from '../validation/document-validator.js';
@@ -25,16 +25,29 @@ export interface TypeSpace {
 }
 
 /**
- * Compiled spaces, at most this many kept (least recently used goes first). Building one costs
- * a registry and a validator (about 40 ms); an account's space is rebuilt only after it was
- * pushed out by others or its types changed.
+ * Compiled spaces, one per account, at most this many kept (the least recently used goes
+ * first). Building one costs a registry and a validator (about 40 ms for the library alone); an
+ * account's space is rebuilt only after it was pushed out or its types changed, and an account
+ * adding types replaces its own entry, never another account's.
  */
 const MAX_SPACES = 64;
 
 /**
+ * An account's own types together, as JSON text, may be at most this big: building its space
+ * blocks the event loop for a time that grows with it (about 0.1 s for this much), so the bound
+ * keeps what one account can cost the others small.
+ */
+export const MAX_OWN_TYPE_BYTES = 128 * 1024;
+
+/** A space built for one more type, or why the type does not build. */
+export type PreparedType =
+  { ok: true; space: TypeSpace; blueId: string; name: string } | { ok: false; problems: Problem[] };
+
+/**
  * Finds each account's space. The account's types are read from the store every time (a
  * primary-key range read), so a type another server added is seen at once; only compiling is
- * cached, by the set of BlueIds, which names the space exactly (types are immutable).
+ * cached, under the account, by the set of BlueIds, which names the space exactly (types are
+ * immutable).
  */
 export class TypeSpaces {
   readonly library: TypeSpace;
@@ -60,34 +73,73 @@ export class TypeSpaces {
     const types = await this.store.typesOf(accountId);
     if (types.length === 0) return this.library;
     const key = keyOf(types);
-    const cached = this.compiled.get(key);
-    if (cached !== undefined) {
-      this.compiled.delete(key);
-      this.compiled.set(key, cached);
+    const cached = this.compiled.get(accountId);
+    if (cached?.key === key) {
+      this.compiled.delete(accountId);
+      this.compiled.set(accountId, cached);
       return cached;
     }
     const built = this.build(types.map((type) => type.definition));
-    // Stored types were checked when posted and are immutable; failing now is a broken store.
+    // Stored types were built exactly so (in this order) when they were added; a failure now
+    // is a broken store, not the author's mistake.
     if (!built.ok)
       throw new Error(
         `the own types of ${accountId} no longer build: ${built.problems[0]?.message}`,
       );
-    return this.remember(key, built.registry);
+    this.remember(accountId, built.space);
+    return built.space;
   }
 
-  /** Registry of the library, `existing` own types and `added` ones (to check a POST /types). */
-  build(definitions: readonly JsonObject[]): OwnRegistry {
-    return buildOwnRegistry(
+  /**
+   * The space of an account's `existing` types and one more (`POST /types`): the type is
+   * checked as its documents will use it (its registry and its validator), and the space is
+   * kept for the account once the type is stored ({@link remember}).
+   */
+  prepare(existing: readonly TypeRecord[], definition: JsonObject): PreparedType {
+    const bytes =
+      existing.reduce((sum, type) => sum + JSON.stringify(type.definition).length, 0) +
+      JSON.stringify(definition).length;
+    if (bytes > MAX_OWN_TYPE_BYTES)
+      return {
+        ok: false,
+        problems: [
+          {
+            code: 'too_many_types',
+            message: `an account's own types may hold ${MAX_OWN_TYPE_BYTES} bytes of JSON together; with this one they would hold ${bytes}`,
+          },
+        ],
+      };
+    const built = this.build([...existing.map((type) => type.definition), definition]);
+    if (!built.ok) return built;
+    const name = typeof definition.name === 'string' ? definition.name : '';
+    const blueId = built.space.registry.lookup(`${OWN_PACKAGE}/${name}`)?.id ?? '';
+    return { ok: true, space: built.space, blueId, name };
+  }
+
+  /** Keeps an account's space (after its types changed), in place of the one it had. */
+  remember(accountId: string, space: TypeSpace): void {
+    this.compiled.delete(accountId);
+    this.compiled.set(accountId, space);
+    while (this.compiled.size > MAX_SPACES) {
+      const oldest = this.compiled.keys().next().value as string;
+      this.compiled.delete(oldest);
+    }
+  }
+
+  /** Builds a space from own type documents, in the order given. */
+  private build(
+    definitions: readonly JsonObject[],
+  ): { ok: true; space: TypeSpace } | { ok: false; problems: Problem[] } {
+    const built = buildOwnRegistry(
       this.packages,
       this.library.registry,
       definitions.map((node) => ({ node })),
     );
-  }
-
-  private remember(key: string, registry: TypeRegistry): TypeSpace {
+    if (!built.ok) return built;
+    const registry = built.registry;
     const validator = new DocumentValidator(registry);
     const space: TypeSpace = {
-      key,
+      key: keyOfIds(ownTypesOf(registry).map((type) => type.blueId)),
       // A space validates documents after each event exactly when the library's does.
       context: {
         ...this.library.context,
@@ -98,18 +150,14 @@ export class TypeSpaces {
       validator,
       desk: new PaymentDesk(registry),
     };
-    this.compiled.set(key, space);
-    while (this.compiled.size > MAX_SPACES) {
-      const oldest = this.compiled.keys().next().value as string;
-      this.compiled.delete(oldest);
-    }
-    return space;
+    return { ok: true, space };
   }
 }
 
 function keyOf(types: readonly TypeRecord[]): string {
-  return types
-    .map((type) => type.blueId)
-    .sort()
-    .join(',');
+  return keyOfIds(types.map((type) => type.blueId));
+}
+
+function keyOfIds(ids: readonly string[]): string {
+  return [...ids].sort().join(',');
 }

@@ -58,11 +58,24 @@ function nodeAt(root: YamlNode | null, rawPointer: string): YamlNode | undefined
   return node ?? undefined;
 }
 
-/** The indentation of a block scalar's content: that of its first non-blank line. */
+/**
+ * The indentation of a block scalar's content: the header's indentation indicator (`|2`) added
+ * to the indentation of the node holding it, else that of the first line with content (spaces
+ * only count: a tab there is content).
+ */
 function blockIndent(text: string, headerOffset: number): number {
-  const afterHeader = text.indexOf('\n', headerOffset);
-  if (afterHeader === -1) return 0;
-  const rest = text.slice(afterHeader + 1);
-  const firstLine = /^( *)\S/m.exec(rest);
+  const lineStart = text.lastIndexOf('\n', headerOffset - 1) + 1;
+  const headerEnd = text.indexOf('\n', headerOffset);
+  const header = text.slice(headerOffset, headerEnd === -1 ? text.length : headerEnd);
+  const indicator = /^[|>][+-]?([1-9])|^[|>]([1-9])/.exec(header);
+  const explicit = indicator?.[1] ?? indicator?.[2];
+  if (explicit !== undefined) {
+    // The holding node is the key on the header's line, after any `- ` of sequence items.
+    const prefix = text.slice(lineStart, headerOffset);
+    const keyColumn = /^[ -]*/.exec(prefix)?.[0].length ?? 0;
+    return keyColumn + Number(explicit);
+  }
+  if (headerEnd === -1) return 0;
+  const firstLine = /^( *)[^ \r\n]/m.exec(text.slice(headerEnd + 1));
   return firstLine?.[1]?.length ?? 0;
 }

@@ -130,6 +130,12 @@ export interface TypeRecord {
   accountId: string;
   blueId: string;
   name: string;
+  /**
+   * Its place among the account's types, from 0, in the order they were added: types are
+   * rebuilt in this order (a type may name an earlier one by BlueId), and the store refuses a
+   * second type at one place, so two servers adding at once cannot both take it.
+   */
+  position: number;
   /** The type document as posted (YAML/JSON parsed), the same form as documents/types/. */
   definition: JsonObject;
   createdAt: number;

@@ -35,7 +35,7 @@ export interface Store {
   /** The timelines the account owns, ordered by id, each with the documents subscribed to it. */
   timelinesOf(accountId: string): Promise<OwnedTimeline[]>;
 
-  /** The account's own types, oldest first (by createdAt, then name). */
+  /** The account's own types, in the order they were added (by position). */
   typesOf(accountId: string): Promise<TypeRecord[]>;
 
   timeline(id: string): Promise<TimelineRecord | undefined>;

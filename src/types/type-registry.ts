@@ -213,7 +213,13 @@ export class TypeRegistry {
         });
         continue;
       }
-      constraints[key as keyof Constraints] = simplify(schema[key] as JsonValue);
+      const value = simplify(schema[key] as JsonValue);
+      const wrong = constraintProblem(key as keyof Constraints, value);
+      if (wrong !== undefined) {
+        problems.push({ code: 'invalid_node', message: wrong, pointer: `${pointer}/${key}` });
+        continue;
+      }
+      constraints[key as keyof Constraints] = value;
     }
     return constraints;
   }
@@ -296,6 +302,36 @@ export class TypeRegistry {
         : { node: nodeMerged };
     }
     return merged;
+  }
+}
+
+/**
+ * What is wrong with a constraint's value, if anything: each becomes a JSON Schema keyword, so
+ * one that JSON Schema cannot hold (`enum: []`, `maxLength: "a"`) is refused with the type, not
+ * when a validator is compiled from it (an author's own type is refused as it is posted).
+ */
+function constraintProblem(key: keyof Constraints, value: JsonValue): string | undefined {
+  switch (key) {
+    case 'required':
+      return typeof value === 'boolean' ? undefined : 'required must be true or false';
+    case 'minimum':
+    case 'maximum':
+      return typeof value === 'number' && Number.isFinite(value)
+        ? undefined
+        : `${key} must be a number`;
+    case 'minLength':
+    case 'maxLength':
+    case 'minItems':
+    case 'maxItems':
+      return Number.isSafeInteger(value) && (value as number) >= 0
+        ? undefined
+        : `${key} must be an integer of 0 or more`;
+    case 'enum': {
+      if (!Array.isArray(value) || value.length === 0)
+        return 'enum must be a list of one or more values';
+      const seen = new Set(value.map((item) => JSON.stringify(item)));
+      return seen.size === value.length ? undefined : 'enum must not repeat a value';
+    }
   }
 }
 

@@ -92,6 +92,41 @@ describe('own types over HTTP', () => {
     expect((await get('/types', seller.apiKey)).json().types).toHaveLength(1);
   });
 
+  it('refuses constraints JSON Schema cannot hold, so no stored type can break the account', async () => {
+    for (const schema of ['enum: []', 'maxLength: a', 'enum: [1, 1]', 'required: yes please']) {
+      const bad = await post(
+        '/types',
+        `name: Broken\nx:\n  type: Text\n  schema:\n    ${schema}\n`,
+        buyer.apiKey,
+      );
+      expect(bad.statusCode, schema).toBe(400);
+      expect(bad.json().error.code, schema).toBe('invalid_node');
+      expect(bad.json().error.message, schema).toMatch(/^line 5:5: /);
+    }
+    expect((await get('/types', buyer.apiKey)).json().types).toEqual([]);
+  });
+
+  it('rebuilds types in the order added: a type may name an earlier one by BlueId', async () => {
+    // Same millisecond (the test clock is fixed), names in the other order: position decides.
+    const zed = await post('/types', 'name: Zed\namount:\n  type: Integer\n', buyer.apiKey);
+    expect(zed.statusCode).toBe(201);
+    const abc = await post(
+      '/types',
+      `name: Abc\ntype:\n  blueId: ${zed.json().blueId}\n`,
+      buyer.apiKey,
+    );
+    expect(abc.statusCode, abc.body).toBe(201);
+    // The account's space is built again from the store (as another server would) and works.
+    t.engine.spaces.remember(buyer.account.id, t.engine.spaces.library);
+    const space = await t.engine.spaces.of(buyer.account.id);
+    expect(space.registry.lookup('Abc')?.id).toBe(abc.json().blueId);
+    const posted = await post('/blue', 'type: Abc\namount: 5\n', buyer.apiKey);
+    expect(posted.statusCode, posted.body).toBe(201);
+    // A problem of the new type is placed in its text; one named in another type is not.
+    const wrong = await post('/types', 'name: Late\nx:\n  type: Nope\n', buyer.apiKey);
+    expect(wrong.json().error.message).toMatch(/^line 3:3: /);
+  });
+
   it("lists an account's types to it alone", async () => {
     const mine = await get('/types', seller.apiKey);
     expect(mine.json().types).toEqual([

@@ -549,25 +549,25 @@ export function storeContract(
     });
 
     describe('own types', () => {
-      const type = (accountId: string, name: string, at = T0) => ({
+      const type = (accountId: string, name: string, at = T0, position = 0) => ({
         accountId,
         blueId: `id_${name}_${accountId}`,
         name,
+        position,
         definition: { name, shippedAt: { type: 'Integer' }, note: { constructor: 'x' } },
         createdAt: at,
       });
 
-      it("keeps each account's types apart, oldest first, definitions intact", async () => {
+      it("keeps each account's types apart, in the order added, definitions intact", async () => {
         await store.commit(merge(accountRows('a'), accountRows('b')));
+        // Added in one millisecond: the position, not the time or the name, is the order.
         await store.commit(
-          batchOf({
-            types: [type('acct_a', 'Item Shipped', T0 + 5), type('acct_b', 'Item Shipped')],
-          }),
+          batchOf({ types: [type('acct_a', 'Zed', T0), type('acct_b', 'Item Shipped')] }),
         );
-        await store.commit(batchOf({ types: [type('acct_a', 'Receipt Confirmed', T0 + 1)] }));
+        await store.commit(batchOf({ types: [type('acct_a', 'Abc', T0, 1)] }));
         expect(await store.typesOf('acct_a')).toStrictEqual([
-          type('acct_a', 'Receipt Confirmed', T0 + 1),
-          type('acct_a', 'Item Shipped', T0 + 5),
+          type('acct_a', 'Zed', T0),
+          type('acct_a', 'Abc', T0, 1),
         ]);
         expect(await store.typesOf('acct_b')).toStrictEqual([type('acct_b', 'Item Shipped')]);
         expect(await store.typesOf('acct_c')).toStrictEqual([]);
@@ -588,6 +588,10 @@ export function storeContract(
             batchOf({ types: [{ ...type('acct_a', 'Item Shipped'), name: 'Renamed' }] }),
           ),
         );
+        // A second type at a place already taken (two servers adding at once), or past the
+        // 200 an account may hold, is refused too.
+        await expectConflict(store.commit(batchOf({ types: [type('acct_a', 'Other')] })));
+        await expectConflict(store.commit(batchOf({ types: [type('acct_a', 'Far', T0, 200)] })));
         expect(await store.typesOf('acct_a')).toStrictEqual([type('acct_a', 'Item Shipped')]);
         expect(await store.accountById('acct_z')).toBeUndefined();
       });

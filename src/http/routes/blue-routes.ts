@@ -31,10 +31,11 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
       const write = await fileWrite(context, request, reply);
       if (write === undefined) return reply;
       const { account, claim, text } = write;
-      // The account's own types (POST /types) are known to its documents.
-      const space = await context.engine.spaces.of(account.id);
       const done = await context.turns.admit(account.id);
       const started = performance.now();
+      // The account's own types (POST /types) are known to its documents; building them (when
+      // they are not compiled yet) is the account's cost, in its turn.
+      const space = await context.engine.spaces.of(account.id);
       const checked = checkDocument(text, space.validator);
       // Once per post, in the account's turn like the validation, against the same registry
       // (the account's own types included).

@@ -37,6 +37,10 @@ export function typeRoutes(app: FastifyInstance, context: HttpContext): void {
       const done = await context.turns.admit(account.id);
       const started = performance.now();
       const loaded = loadDocument(text);
+      // Building the account's types with this one is the poster's cost, charged to its turn.
+      const ahead = loaded.ok
+        ? await context.engine.prepareType(account.id, loaded.document)
+        : undefined;
       done(performance.now() - started);
       if (!loaded.ok) return sendError(request, reply, problemsError(loaded.problems));
       const answer = await context.engine.addType(
@@ -50,6 +54,7 @@ export function typeRoutes(app: FastifyInstance, context: HttpContext): void {
               }
             : errorReply(located(outcome.error, loaded.document, loaded.positions)),
         claim,
+        ahead,
       );
       return send(request, reply, answer);
     },
@@ -124,9 +129,16 @@ function typeJson(type: TypeRecord): JsonObject {
 
 /** A refusal naming a field of the posted type leads with that field's line:col. */
 function located(error: ServiceError, document: JsonObject, positions: SourceMap): ServiceError {
+  const name = typeof document.name === 'string' ? document.name : '';
   const problems = (error.problems ?? []).map((problem) => {
+    // A problem the registry names another type in (`Own/Other: …`) is not in this text.
+    const elsewhere =
+      problem.message.includes(`${OWN_PACKAGE}/`) &&
+      !problem.message.includes(`${OWN_PACKAGE}/${name}`);
     const position =
-      problem.pointer === undefined ? undefined : locate(document, problem.pointer, positions);
+      problem.pointer === undefined || elsewhere
+        ? undefined
+        : locate(document, problem.pointer, positions);
     return position === undefined ? problem : { ...problem, position };
   });
   if (problems.length > 0) return { ...problemsError(problems), code: error.code };

@@ -115,17 +115,20 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
     `,
   },
   {
-    // Authors' own types (issue 12): immutable rows, one name and one BlueId per account.
+    // Authors' own types (issue 12): immutable rows, one name, one BlueId and one position (at
+    // most 200, as MAX_OWN_TYPES says) per account.
     version: 3,
     sql: `
       CREATE TABLE types (
         account_id TEXT NOT NULL REFERENCES accounts(id),
         blue_id TEXT NOT NULL,
         name TEXT NOT NULL,
+        position INTEGER NOT NULL CHECK (position >= 0 AND position < 200),
         definition TEXT NOT NULL,
         created_at INTEGER NOT NULL,
         PRIMARY KEY (account_id, blue_id),
-        UNIQUE (account_id, name)
+        UNIQUE (account_id, name),
+        UNIQUE (account_id, position)
       ) STRICT, WITHOUT ROWID;
     `,
   },

@@ -100,11 +100,12 @@ export class SqliteStore implements Store {
 
   typesOf(accountId: string): Promise<TypeRecord[]> {
     return Promise.resolve(
-      this.all('SELECT * FROM types WHERE account_id = ? ORDER BY created_at, name', accountId).map(
+      this.all('SELECT * FROM types WHERE account_id = ? ORDER BY position', accountId).map(
         (row) => ({
           accountId: String(row.account_id),
           blueId: String(row.blue_id),
           name: String(row.name),
+          position: Number(row.position),
           definition: parseObject(row.definition),
           createdAt: Number(row.created_at),
         }),
@@ -391,10 +392,11 @@ export class SqliteStore implements Store {
       );
     for (const type of batch.types)
       this.run(
-        'INSERT INTO types (account_id, blue_id, name, definition, created_at) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO types (account_id, blue_id, name, position, definition, created_at) VALUES (?, ?, ?, ?, ?, ?)',
         type.accountId,
         type.blueId,
         type.name,
+        type.position,
         JSON.stringify(type.definition),
         type.createdAt,
       );
