@@ -3,6 +3,7 @@ import { FAIRNESS_TABLE_TITLE, fairnessBenchmarks } from './fairness.js';
 import { HTTP_TABLE_TITLE, httpBenchmarks } from './http.js';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
+import { SIGNING_TABLE_TITLE, signingBenchmarks } from './signing.js';
 import { paymentBenchmarks } from './payments.js';
 import { growthBenchmark, throughputBenchmarks, workloadBenchmarks } from './processor.js';
 
@@ -16,5 +17,6 @@ printTable(
 printTable('Processor throughput, in process (issue 3)', await throughputBenchmarks());
 printTable('Processor cost over time (issue 3)', await growthBenchmark());
 printTable('Payments, in process (issue 4)', await paymentBenchmarks());
+printTable(SIGNING_TABLE_TITLE, await signingBenchmarks());
 printTable(HTTP_TABLE_TITLE, await httpBenchmarks());
 printTable(FAIRNESS_TABLE_TITLE, await fairnessBenchmarks());

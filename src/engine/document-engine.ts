@@ -20,6 +20,7 @@ import type {
   AccountRecord,
   DocumentRecord,
   EntryRecord,
+  SigningKeyRecord,
   TypeRecord,
 } from '../store/store-records.js';
 import { MAX_OWN_TYPES } from '../types/own-types.js';
@@ -29,6 +30,7 @@ import type { Outcome, Reply, ServiceError } from './outcome.js';
 import { failure } from './outcome.js';
 import type { PaymentBook } from './payment-desk.js';
 import { EMPTY_BOOK } from './payment-desk.js';
+import { currentKey, EntrySigner, newSigningKey } from './signing-keys.js';
 import type { PreparedType, TypeSpace } from './type-spaces.js';
 import { TypeSpaces } from './type-spaces.js';
 import { defaultLibraryPackages } from '../types/load-library.js';
@@ -128,6 +130,8 @@ export type Responder<T> = (outcome: Outcome<T>) => Reply;
  */
 export class DocumentEngine {
   readonly store: Store;
+  /** Signs every appended entry (set by start()). */
+  private signer: EntrySigner | undefined;
   /** The library's and each account's types: a document is run in its owner's space. */
   readonly spaces: TypeSpaces;
   private readonly binding: BindingContext;
@@ -151,6 +155,7 @@ export class DocumentEngine {
 
   /** Makes sure the processor's own account exists (first start). */
   async start(): Promise<void> {
+    await this.startSigning();
     if ((await this.store.accountById(PROCESSOR_ACCOUNT.id)) !== undefined) return;
     await this.queue.submit({
       work: (set, at) => {
@@ -161,6 +166,52 @@ export class DocumentEngine {
       },
       respond: () => ({ statusCode: 200, body: null }),
     });
+  }
+
+  /**
+   * The key entries are signed with: the newest stored one not retired, else a new one, made
+   * and stored before any entry can be appended.
+   */
+  private async startSigning(): Promise<void> {
+    let key = currentKey(await this.store.signingKeys());
+    if (key === undefined) {
+      await this.queue.submit({
+        work: (set, at) => {
+          key = newSigningKey(at);
+          set.rows.signingKeys.push(key);
+          return Promise.resolve({ ok: true, value: null });
+        },
+        respond: () => ({ statusCode: 200, body: null }),
+      });
+    }
+    // submit resolves once the key is durable: nothing is signed with a key not stored.
+    if (key !== undefined) this.signer = new EntrySigner(key);
+  }
+
+  /**
+   * A new signing key takes over (the operator's `POST /admin/signing-keys/rotate`); the one
+   * before is retired and stays published for verification. Other servers on the same database
+   * go on signing with the retired key until they restart: their signatures verify all the same.
+   */
+  async rotateSigningKey(
+    respond: Responder<{ keyId: string; retired: string | null }>,
+  ): Promise<Reply> {
+    // The key of the job's last run (its work may run again), taken once it is durable.
+    let rotated: SigningKeyRecord | undefined;
+    const reply = await this.queue.submit({
+      key: 'signing keys',
+      work: async (set, at) => {
+        const previous = currentKey(await this.store.signingKeys());
+        rotated = newSigningKey(at);
+        set.rows.signingKeys.push(rotated);
+        if (previous !== undefined)
+          set.rows.keyRetirements.push({ keyId: previous.keyId, retiredAt: at });
+        return { ok: true, value: { keyId: rotated.keyId, retired: previous?.keyId ?? null } };
+      },
+      respond,
+    });
+    if (rotated !== undefined && reply.statusCode < 300) this.signer = new EntrySigner(rotated);
+    return reply;
   }
 
   /**
@@ -634,7 +685,14 @@ export class DocumentEngine {
     };
     const id = blueId(entry);
     set.putTimeline({ ...timeline, headSequence: sequence, headBlueId: id }, false);
-    const record: EntryRecord = { timelineId, sequence, blueId: id, entry };
+    const signature = this.signer?.sign(timelineId, sequence, id);
+    const record: EntryRecord = {
+      timelineId,
+      sequence,
+      blueId: id,
+      entry,
+      ...(signature === undefined ? {} : { signature }),
+    };
     set.rows.entries.push(record);
     return record;
   }

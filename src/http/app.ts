@@ -12,6 +12,7 @@ import { sendError } from './http-context.js';
 import { BODY_TYPES, BodyEncodingError, decodeBody } from './request-body.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { typeRoutes } from './routes/type-routes.js';
+import { keyRoutes } from './routes/key-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -86,6 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   apiRoutes(app, context);
   accountRoutes(app, context);
   typeRoutes(app, context);
+  keyRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

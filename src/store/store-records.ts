@@ -63,6 +63,28 @@ export interface EntryRecord {
   sequence: number;
   blueId: string;
   entry: JsonObject;
+  /** The server's Ed25519 signature of the entry (signing-keys.ts); absent on older entries. */
+  signature?: EntrySignature;
+}
+
+/** A signature of an entry: which key, and the signature (base64) of `entrySigningText`. */
+export interface EntrySignature {
+  keyId: string;
+  value: string;
+}
+
+/**
+ * A key the server signs entries with. Kept after it is retired (a newer key took over), so
+ * that everything it signed can still be verified; only the newest unretired key signs.
+ */
+export interface SigningKeyRecord {
+  keyId: string;
+  /** The raw 32-byte Ed25519 public key, base64. */
+  publicKey: string;
+  /** The private key, PKCS #8 DER, base64: the database is the server's secret store. */
+  privateKey: string;
+  createdAt: number;
+  retiredAt: number | null;
 }
 
 /** A document's head: its current state, BlueId, version and the processor's records for it. */
@@ -179,6 +201,10 @@ export interface WriteBatch {
   outbox: Omit<OutboxRecord, 'id' | 'deliveredAt'>[];
   /** Own types an account adds (a name or BlueId it already holds is a conflict). */
   types: TypeRecord[];
+  /** New signing keys (a key id already stored is a conflict). */
+  signingKeys: SigningKeyRecord[];
+  /** Keys retired: they sign no more, and stay for verification. */
+  keyRetirements: { keyId: string; retiredAt: number }[];
 }
 
 /** An empty batch to fill. */
@@ -198,5 +224,7 @@ export function emptyBatch(): WriteBatch {
     idempotency: [],
     outbox: [],
     types: [],
+    signingKeys: [],
+    keyRetirements: [],
   };
 }

@@ -8,6 +8,7 @@ import type {
   OwnedTimeline,
   ResultRecord,
   TimelineRecord,
+  SigningKeyRecord,
   TypeRecord,
   WriteBatch,
 } from './store-records.js';
@@ -35,6 +36,8 @@ export interface Store {
   /** The timelines the account owns, ordered by id, each with the documents subscribed to it. */
   timelinesOf(accountId: string): Promise<OwnedTimeline[]>;
 
+  /** Every signing key, retired ones included, oldest first (by createdAt, then keyId). */
+  signingKeys(): Promise<SigningKeyRecord[]>;
   /** The account's own types, in the order they were added (by position). */
   typesOf(accountId: string): Promise<TypeRecord[]>;
 

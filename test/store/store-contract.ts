@@ -548,6 +548,28 @@ export function storeContract(
       });
     });
 
+    describe('signing keys', () => {
+      const key = (id: string, at: number) => ({
+        keyId: id,
+        publicKey: `pub_${id}`,
+        privateKey: `priv_${id}`,
+        createdAt: at,
+        retiredAt: null,
+      });
+
+      it('keeps every key oldest first; a retired key keeps its first retirement', async () => {
+        expect(await store.signingKeys()).toStrictEqual([]);
+        await store.commit(batchOf({ signingKeys: [key('b', T0 + 1), key('a', T0)] }));
+        await store.commit(batchOf({ keyRetirements: [{ keyId: 'a', retiredAt: T0 + 5 }] }));
+        await store.commit(batchOf({ keyRetirements: [{ keyId: 'a', retiredAt: T0 + 9 }] }));
+        expect(await store.signingKeys()).toStrictEqual([
+          { ...key('a', T0), retiredAt: T0 + 5 },
+          key('b', T0 + 1),
+        ]);
+        await expectConflict(store.commit(batchOf({ signingKeys: [key('b', T0 + 2)] })));
+      });
+    });
+
     describe('own types', () => {
       const type = (accountId: string, name: string, at = T0, position = 0) => ({
         accountId,
@@ -779,6 +801,20 @@ export function storeContract(
         await store.commit(
           merge(accountRows('owner'), { timelines: [timeline('tl_other', owner.id)] }),
         );
+      });
+
+      it("keeps an entry's signature, and an entry without one has none", async () => {
+        const tl = owner.timelineId;
+        const signed = entry(tl, 1, { signature: { keyId: 'ed25519:k1', value: 'c2ln' } });
+        await store.commit(
+          batchOf({
+            entries: [signed, entry(tl, 2)],
+            timelineHeads: [
+              { id: tl, headSequence: 2, headBlueId: `${tl}_e2`, expectedSequence: 0 },
+            ],
+          }),
+        );
+        expect(await store.entries(tl, 0, 100)).toStrictEqual([signed, entry(tl, 2)]);
       });
 
       it('returns entries in sequence order, whatever order the batch had', async () => {

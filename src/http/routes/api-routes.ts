@@ -7,6 +7,7 @@ import type { JsonObject } from '../../model/json.js';
 import { scalarOf } from '../../model/node.js';
 import { errorReply } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
+import { entryJson } from './timeline-routes.js';
 import { send, writeRequest } from '../http-context.js';
 import { ERROR_SCHEMA, JSON_OBJECT, OPERATION_BODY } from '../openapi-schemas.js';
 
@@ -83,9 +84,7 @@ function operationReply(outcome: Outcome<OperationOutcome>): Reply {
     body: {
       documentId: outcome.value.documentId,
       operation: outcome.value.operation,
-      ...(outcome.value.entry === undefined
-        ? {}
-        : { entry: { ...outcome.value.entry.entry, blueId: outcome.value.entry.blueId } }),
+      ...(outcome.value.entry === undefined ? {} : { entry: entryJson(outcome.value.entry) }),
       results: outcome.value.results as unknown as JsonObject[],
       document: outcome.value.document,
     },

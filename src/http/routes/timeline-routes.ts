@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppendOutcome } from '../../engine/document-engine.js';
 import type { ServiceError } from '../../engine/outcome.js';
 import type { JsonObject } from '../../model/json.js';
+import type { EntryRecord } from '../../store/store-records.js';
 import { isJsonObject } from '../../model/json.js';
 import { scalarOf } from '../../model/node.js';
 import type { TypeSpace } from '../../engine/type-spaces.js';
@@ -42,7 +43,7 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
         responder<AppendOutcome>(
           () => 201,
           (value) => ({
-            entry: { ...value.entry.entry, blueId: value.entry.blueId },
+            entry: entryJson(value.entry),
             results: value.results as unknown as JsonObject[],
           }),
         ),
@@ -93,7 +94,7 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
         body: {
           timelineId: timeline.id,
           headSequence: timeline.headSequence,
-          entries: entries.map((entry) => ({ ...entry.entry, blueId: entry.blueId })),
+          entries: entries.map(entryJson),
         },
       });
     },
@@ -225,4 +226,15 @@ async function typeSpaceOf(
     if (space.registry.resolveRef(message.type) !== undefined) return space;
   }
   return own;
+}
+
+/** An entry as the API shows it: the entry, its BlueId and the server's signature of it. */
+export function entryJson(record: EntryRecord): JsonObject {
+  return {
+    ...record.entry,
+    blueId: record.blueId,
+    ...(record.signature === undefined
+      ? {}
+      : { signature: { keyId: record.signature.keyId, value: record.signature.value } }),
+  };
 }

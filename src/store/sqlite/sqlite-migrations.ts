@@ -132,4 +132,20 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    // The server's Ed25519 signing keys (issue 13), and each entry's signature. Entries made
+    // before have none.
+    version: 4,
+    sql: `
+      CREATE TABLE signing_keys (
+        key_id TEXT PRIMARY KEY,
+        public_key TEXT NOT NULL,
+        private_key TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        retired_at INTEGER
+      ) STRICT;
+      ALTER TABLE entries ADD COLUMN key_id TEXT;
+      ALTER TABLE entries ADD COLUMN signature TEXT;
+    `,
+  },
 ];

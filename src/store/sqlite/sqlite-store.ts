@@ -13,6 +13,7 @@ import type {
   OwnedTimeline,
   ResultRecord,
   TimelineRecord,
+  SigningKeyRecord,
   TypeRecord,
   WriteBatch,
 } from '../store-records.js';
@@ -98,6 +99,18 @@ export class SqliteStore implements Store {
     );
   }
 
+  signingKeys(): Promise<SigningKeyRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM signing_keys ORDER BY created_at, key_id').map((row) => ({
+        keyId: String(row.key_id),
+        publicKey: String(row.public_key),
+        privateKey: String(row.private_key),
+        createdAt: Number(row.created_at),
+        retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+      })),
+    );
+  }
+
   typesOf(accountId: string): Promise<TypeRecord[]> {
     return Promise.resolve(
       this.all('SELECT * FROM types WHERE account_id = ? ORDER BY position', accountId).map(
@@ -158,6 +171,9 @@ export class SqliteStore implements Store {
         sequence: Number(row.sequence),
         blueId: String(row.blue_id),
         entry: parseObject(row.entry),
+        ...(row.signature === null || row.signature === undefined
+          ? {}
+          : { signature: { keyId: String(row.key_id), value: String(row.signature) } }),
       })),
     );
   }
@@ -333,11 +349,13 @@ export class SqliteStore implements Store {
     }
     for (const entry of batch.entries)
       this.run(
-        'INSERT INTO entries (timeline_id, sequence, blue_id, entry) VALUES (?, ?, ?, ?)',
+        'INSERT INTO entries (timeline_id, sequence, blue_id, entry, key_id, signature) VALUES (?, ?, ?, ?, ?, ?)',
         entry.timelineId,
         entry.sequence,
         entry.blueId,
         JSON.stringify(entry.entry),
+        entry.signature?.keyId ?? null,
+        entry.signature?.value ?? null,
       );
     for (const write of batch.documents) this.writeDocument(write.record, write.expectedVersion);
     for (const row of batch.participants)
@@ -389,6 +407,22 @@ export class SqliteStore implements Store {
         row.kind,
         JSON.stringify(row.payload),
         row.createdAt,
+      );
+    for (const key of batch.signingKeys)
+      this.run(
+        'INSERT INTO signing_keys (key_id, public_key, private_key, created_at, retired_at) VALUES (?, ?, ?, ?, ?)',
+        key.keyId,
+        key.publicKey,
+        key.privateKey,
+        key.createdAt,
+        key.retiredAt,
+      );
+    // A key keeps its first retirement time.
+    for (const retirement of batch.keyRetirements)
+      this.run(
+        'UPDATE signing_keys SET retired_at = ? WHERE key_id = ? AND retired_at IS NULL',
+        retirement.retiredAt,
+        retirement.keyId,
       );
     for (const type of batch.types)
       this.run(
