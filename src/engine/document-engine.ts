@@ -188,6 +188,12 @@ export class DocumentEngine {
     if (key !== undefined) this.signer = new EntrySigner(key);
   }
 
+  /** Signs a checkpoint (a C2SP note) with the current key. */
+  signNote(text: string): string {
+    if (this.signer === undefined) throw new Error('the engine signs once started');
+    return this.signer.signNote(text);
+  }
+
   /**
    * A new signing key takes over (the operator's `POST /admin/signing-keys/rotate`); the one
    * before is retired and stays published for verification. Other servers on the same database

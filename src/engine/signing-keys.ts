@@ -2,6 +2,8 @@ import { createHash, createPrivateKey, generateKeyPairSync, sign } from 'node:cr
 import type { KeyObject } from 'node:crypto';
 import type { EntrySignature, SigningKeyRecord } from '../store/store-records.js';
 import { entrySigningText } from '../tlog/entry-signature.js';
+import { ed25519Signer, formatVerifierKey } from '../tlog/note-key.js';
+import { signNote } from '../tlog/signed-note.js';
 
 /**
  * The server's Ed25519 signing keys (issue 13): made on the first start, kept in the store
@@ -42,6 +44,11 @@ export class EntrySigner {
     });
   }
 
+  /** Signs a C2SP note (a checkpoint) under {@link NOTE_KEY_NAME}. */
+  signNote(text: string): string {
+    return signNote(text, [ed25519Signer(NOTE_KEY_NAME, this.key)]);
+  }
+
   sign(timelineId: string, sequence: number, blueId: string): EntrySignature {
     const text = entrySigningText(timelineId, sequence, blueId);
     return {
@@ -51,12 +58,17 @@ export class EntrySigner {
   }
 }
 
+/** The name the server's keys sign checkpoints under (C2SP signed notes). */
+export const NOTE_KEY_NAME = 'paydoc';
+
 /** A key as published: never its private half. */
 export function publishedKey(record: SigningKeyRecord, current: boolean) {
   return {
     keyId: record.keyId,
     algorithm: 'Ed25519',
     publicKey: record.publicKey,
+    // The same key as a C2SP verifier key, for checkpoints (signed notes).
+    vkey: formatVerifierKey(NOTE_KEY_NAME, Buffer.from(record.publicKey, 'base64')),
     createdAt: record.createdAt,
     retiredAt: record.retiredAt,
     current,

@@ -13,6 +13,7 @@ import { BODY_TYPES, BodyEncodingError, decodeBody } from './request-body.js';
 import { accountRoutes } from './routes/account-routes.js';
 import { typeRoutes } from './routes/type-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
+import { logRoutes } from './routes/log-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -88,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   accountRoutes(app, context);
   typeRoutes(app, context);
   keyRoutes(app, context);
+  logRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NewAccount } from '../../src/engine/accounts.js';
+import { entryLeafHash } from '../../src/http/routes/log-routes.js';
+import { decodeBase64 } from '../../src/tlog/base64.js';
+import { parseCheckpoint } from '../../src/tlog/checkpoint.js';
 import { verifyEntrySignature } from '../../src/tlog/entry-signature.js';
+import { rootHash, verifyConsistency, verifyInclusion } from '../../src/tlog/merkle.js';
+import { parseVerifierKey } from '../../src/tlog/note-key.js';
+import { openNote } from '../../src/tlog/signed-note.js';
 import type { TestApp } from './support/test-app.js';
 import { bearer, testApp } from './support/test-app.js';
 
@@ -24,6 +30,7 @@ afterAll(async () => {
 
 interface Key {
   keyId: string;
+  vkey: string;
   publicKey: string;
   retiredAt: number | null;
   current: boolean;
@@ -116,5 +123,90 @@ describe('signed entries', () => {
     merchant = await t.account('signer@example.com');
     const entry = await append('after restart');
     expect(entry.signature.keyId).toBe(published.find((key) => key.current)?.keyId);
+  });
+});
+
+describe('each timeline as a Merkle log', () => {
+  const get = (url: string, key = merchant.apiKey) =>
+    t.app.inject({ method: 'GET', url, headers: bearer(key) });
+  const bytes = (text: string) => decodeBase64(text) as Uint8Array;
+  const hex = (value: Uint8Array) => Buffer.from(value).toString('hex');
+
+  it('gives a checkpoint signed by the published key, over every entry, with proofs that check', async () => {
+    for (const text of ['a', 'b', 'c', 'd']) await append(text);
+    const tl = merchant.account.timelineId;
+    const entries = ((await get(`/timelines/${tl}/entries`)).json() as { entries: Entry[] })
+      .entries;
+    const leaves = entries.map((entry) => entryLeafHash(entry.blueId));
+
+    const note = await get(`/timelines/${tl}/checkpoint`);
+    expect(note.statusCode).toBe(200);
+    expect(note.headers['content-type']).toMatch(/^text\/plain/);
+    const current = (await keys()).find((key) => key.current) as Key;
+    const verifier = parseVerifierKey(current.vkey);
+    if (!verifier.ok) throw new Error(verifier.message);
+    const opened = openNote(note.body, [verifier.verifier]);
+    if (!opened.ok) throw new Error(opened.message);
+    expect(opened.verified.map((signature) => signature.name)).toEqual(['paydoc']);
+    const checkpoint = parseCheckpoint(opened.text);
+    if (!checkpoint.ok) throw new Error(checkpoint.message);
+    expect(checkpoint.checkpoint.origin).toBe(`paydoc/timelines/${tl}`);
+    expect(checkpoint.checkpoint.size).toBe(entries.length);
+    expect(hex(checkpoint.checkpoint.rootHash)).toBe(hex(rootHash(leaves)));
+
+    // Entry 2 is in the tree of the checkpoint, and in the tree of size 3.
+    for (const size of [entries.length, 3]) {
+      const proof = (
+        await get(`/timelines/${tl}/proofs/inclusion?sequence=2&size=${size}`)
+      ).json() as { leafHash: string; proof: string[] };
+      expect(hex(bytes(proof.leafHash))).toBe(hex(leaves[1] as Uint8Array));
+      const root = rootHash(leaves.slice(0, size));
+      expect(
+        verifyInclusion(leaves[1] as Uint8Array, 1, size, proof.proof.map(bytes), root),
+      ).toEqual({ ok: true });
+      // The same proof does not place another entry there.
+      expect(
+        verifyInclusion(leaves[2] as Uint8Array, 1, size, proof.proof.map(bytes), root).ok,
+      ).toBe(false);
+    }
+    // The tree now extends the tree of 2 entries.
+    const consistency = (await get(`/timelines/${tl}/proofs/consistency?from=2`)).json() as {
+      to: number;
+      proof: string[];
+    };
+    expect(consistency.to).toBe(entries.length);
+    expect(
+      verifyConsistency(
+        2,
+        entries.length,
+        rootHash(leaves.slice(0, 2)),
+        rootHash(leaves),
+        consistency.proof.map(bytes),
+      ),
+    ).toEqual({ ok: true });
+    // A rewritten start (another second entry) is not what the proof extends.
+    expect(
+      verifyConsistency(
+        2,
+        entries.length,
+        rootHash([leaves[0] as Uint8Array, leaves[2] as Uint8Array]),
+        rootHash(leaves),
+        consistency.proof.map(bytes),
+      ).ok,
+    ).toBe(false);
+  });
+
+  it('answers those who may not read the timeline as if it did not exist, and bad ranges with 400', async () => {
+    const stranger = await t.account('stranger@example.com');
+    const tl = merchant.account.timelineId;
+    expect((await get(`/timelines/${tl}/checkpoint`, stranger.apiKey)).statusCode).toBe(404);
+    expect(
+      (await get(`/timelines/${tl}/proofs/inclusion?sequence=1`, stranger.apiKey)).statusCode,
+    ).toBe(404);
+    expect((await get(`/timelines/${tl}/proofs/inclusion?sequence=0`)).statusCode).toBe(400);
+    expect((await get(`/timelines/${tl}/proofs/inclusion?sequence=1&size=100000`)).statusCode).toBe(
+      400,
+    );
+    expect((await get(`/timelines/${tl}/proofs/consistency?from=0`)).statusCode).toBe(400);
   });
 });

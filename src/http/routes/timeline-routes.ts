@@ -101,6 +101,15 @@ export function timelineRoutes(app: FastifyInstance, context: HttpContext): void
   );
 }
 
+/** May the account read the timeline: its owner, or a participant of a document on it. */
+export function mayReadTimeline(
+  context: HttpContext,
+  timeline: { id: string; ownerId: string },
+  accountId: string,
+): Promise<boolean> {
+  return mayRead(context, timeline.ownerId, timeline.id, accountId);
+}
+
 async function mayRead(
   context: HttpContext,
   ownerId: string,
