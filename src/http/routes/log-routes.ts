@@ -37,7 +37,7 @@ export function logRoutes(app: FastifyInstance, context: HttpContext): void {
       const body = formatCheckpoint({
         origin: originOf(log.timeline.id),
         size: log.leaves.length,
-        rootHash: rootHash(log.leaves),
+        rootHash: log.charged(() => rootHash(log.leaves)),
         extensions: [],
       });
       return reply.code(200).type('text/plain; charset=utf-8').send(context.engine.signNote(body));
@@ -63,16 +63,22 @@ export function logRoutes(app: FastifyInstance, context: HttpContext): void {
       if (log === undefined) return reply;
       const head = log.leaves.length;
       const size = integerParam(request.query.size, 'size', head, head);
+      const sequence = size.ok
+        ? integerParam(request.query.sequence, 'sequence', 0, size.value)
+        : size;
+      const proof = log.charged(() =>
+        sequence.ok && size.ok && sequence.value >= 1
+          ? inclusionProof(log.leaves, sequence.value - 1, size.value)
+          : undefined,
+      );
       if (!size.ok) return sendError(request, reply, size.error);
-      const sequence = integerParam(request.query.sequence, 'sequence', 0, size.value);
       if (!sequence.ok) return sendError(request, reply, sequence.error);
-      if (sequence.value < 1 || size.value < 1)
+      if (proof === undefined)
         return sendError(request, reply, {
           code: 'invalid_request',
           message: `sequence must be between 1 and size (${size.value}), and size between 1 and ${head}`,
           param: 'sequence',
         });
-      const proof = inclusionProof(log.leaves, sequence.value - 1, size.value);
       return send(request, reply, {
         statusCode: 200,
         body: {
@@ -105,10 +111,15 @@ export function logRoutes(app: FastifyInstance, context: HttpContext): void {
       if (log === undefined) return reply;
       const head = log.leaves.length;
       const to = integerParam(request.query.to, 'to', head, head);
+      const from = to.ok ? integerParam(request.query.from, 'from', 0, to.value) : to;
+      const proof = log.charged(() =>
+        from.ok && to.ok && from.value >= 1
+          ? consistencyProof(log.leaves, from.value, to.value)
+          : undefined,
+      );
       if (!to.ok) return sendError(request, reply, to.error);
-      const from = integerParam(request.query.from, 'from', 0, to.value);
       if (!from.ok) return sendError(request, reply, from.error);
-      if (from.value < 1)
+      if (proof === undefined)
         return sendError(request, reply, {
           code: 'invalid_request',
           message: `from must be between 1 and to (${to.value})`,
@@ -120,7 +131,7 @@ export function logRoutes(app: FastifyInstance, context: HttpContext): void {
           timelineId: log.timeline.id,
           from: from.value,
           to: to.value,
-          proof: consistencyProof(log.leaves, from.value, to.value).map(encodeBase64),
+          proof: proof.map(encodeBase64),
         },
       });
     },
@@ -139,12 +150,20 @@ export function entryLeafHash(blueId: string): Uint8Array {
 
 const PAGE = 1000;
 
+interface ReadableLog {
+  account: AccountRecord;
+  timeline: TimelineRecord;
+  leaves: Uint8Array[];
+  /** Runs the route's hashing and charges it, with the leaves', to the reader's turn (once). */
+  charged: <T>(work: () => T) => T;
+}
+
 /** The timeline and its leaf hashes, if the account may read it; else 404 sent. */
 async function readableLog(
   context: HttpContext,
   request: FastifyRequest<{ Params: { id: string } }>,
   reply: FastifyReply,
-): Promise<{ account: AccountRecord; timeline: TimelineRecord; leaves: Uint8Array[] } | undefined> {
+): Promise<ReadableLog | undefined> {
   const account = await accountOf(context, request, reply);
   if (account === undefined) return undefined;
   const store = context.engine.store;
@@ -157,11 +176,31 @@ async function readableLog(
     });
     return undefined;
   }
+  // Hashing a long timeline is main-thread work: the reader's, charged to its turn.
+  const done = await context.turns.admit(account.id);
+  let spent = 0;
   const leaves: Uint8Array[] = [];
-  for (let after = 0; after < timeline.headSequence; after += PAGE) {
-    const page = await store.entries(timeline.id, after, PAGE);
-    if (page.length === 0) break;
-    for (const entry of page) leaves.push(entryLeafHash(entry.blueId));
+  try {
+    for (let after = 0; after < timeline.headSequence; after += PAGE) {
+      const page = await store.entries(timeline.id, after, PAGE);
+      if (page.length === 0) break;
+      const started = performance.now();
+      for (const entry of page) leaves.push(entryLeafHash(entry.blueId));
+      spent += performance.now() - started;
+    }
+  } catch (error) {
+    // The turn is given back whatever happens: an account left holding it would wait forever.
+    done(spent);
+    throw error;
   }
-  return { account, timeline, leaves };
+  // What the route then computes from the leaves (a root, a proof) is charged with them.
+  const charged = <T>(work: () => T): T => {
+    const started = performance.now();
+    try {
+      return work();
+    } finally {
+      done(spent + performance.now() - started);
+    }
+  };
+  return { account, timeline, leaves, charged };
 }
