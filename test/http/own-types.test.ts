@@ -199,6 +199,22 @@ describe('own types over HTTP', () => {
     }
   });
 
+  it('refuses an own type that extends a processor answer, as the answer itself is refused', async () => {
+    const fake = await post(
+      '/types',
+      'name: Fake Capture\ntype: Payments/Payment Captured\n',
+      other.apiKey,
+    );
+    expect(fake.statusCode, fake.body).toBe(201);
+    const said = await append(
+      other.account.timelineId,
+      { type: 'Fake Capture', amountCaptured: 1, amountReleased: 0 },
+      other.apiKey,
+    );
+    expect(said.statusCode, said.body).toBe(422);
+    expect(said.json().error.code).toBe('reserved_event_type');
+  });
+
   it("lets a participant name the owner's type by BlueId on a timeline of the owner's document", async () => {
     const posted = await post('/blue', escrowText.replace('1042', '1043'), seller.apiKey);
     const document = posted.json();
