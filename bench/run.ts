@@ -4,6 +4,7 @@ import { HTTP_TABLE_TITLE, httpBenchmarks } from './http.js';
 import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
 import { SIGNING_TABLE_TITLE, signingBenchmarks } from './signing.js';
+import { VERIFY_TABLE_TITLE, verifyBenchmarks } from './verify.js';
 import { paymentBenchmarks } from './payments.js';
 import { growthBenchmark, throughputBenchmarks, workloadBenchmarks } from './processor.js';
 
@@ -18,5 +19,6 @@ printTable('Processor throughput, in process (issue 3)', await throughputBenchma
 printTable('Processor cost over time (issue 3)', await growthBenchmark());
 printTable('Payments, in process (issue 4)', await paymentBenchmarks());
 printTable(SIGNING_TABLE_TITLE, await signingBenchmarks());
+printTable(VERIFY_TABLE_TITLE, await verifyBenchmarks());
 printTable(HTTP_TABLE_TITLE, await httpBenchmarks());
 printTable(FAIRNESS_TABLE_TITLE, await fairnessBenchmarks());

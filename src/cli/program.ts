@@ -27,6 +27,8 @@ import {
   SERVER_URL_HELP,
   submitCommand,
 } from './commands/client.js';
+import type { ExportOptions, VerifyOptions } from './commands/verify.js';
+import { exportCommand, verifyCommand } from './commands/verify.js';
 import type { ServeOptions } from './commands/serve.js';
 import { serveCommand } from './commands/serve.js';
 
@@ -320,6 +322,42 @@ export async function runCli(
   ).action(async (documentId: string, options: ClientOptions) => {
     exitCode = await historyCommand(documentId, options, env, io);
   });
+
+  program
+    .command('export')
+    .description("a document's export bundle (GET /blue/{id}/export), for paydoc verify")
+    .argument('<documentId>', 'the document id (paydoc post prints it)')
+    .option('--url <url>', SERVER_URL_HELP)
+    .option('--key <key>', 'API key (default $PAYDOC_API_KEY)')
+    .option('-o, --output <file>', 'write the bundle here (default: standard output)')
+    .option(
+      '--previous <bundle>',
+      'an older bundle: include consistency proofs from its checkpoints',
+    )
+    .option('--inputs <file>', "also write the bundle's inputs as a paydoc run events file")
+    .action(async (documentId: string, options: ExportOptions) => {
+      exitCode = await exportCommand(documentId, options, env, io);
+    });
+
+  program
+    .command('verify')
+    .description(
+      'verify an export bundle offline: signatures, chains, proofs, and a replay of every input (exit 0 verified, 1 not)',
+    )
+    .argument('<bundle>', 'the bundle (paydoc export writes it)')
+    .option(
+      '--previous <bundle>',
+      'an older bundle of the same document: prove this one extends it',
+    )
+    .option('--explain', 'tell the story: who said what, when, what the rules did, what moved')
+    .option(
+      '--keys <file>',
+      "trust only these server keys (the server's /.well-known/paydoc/keys, saved)",
+    )
+    .option('--json', 'machine-readable output')
+    .action(async (file: string, options: VerifyOptions) => {
+      exitCode = await verifyCommand(file, options, io);
+    });
 
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -40,17 +40,19 @@ import type { WorkingSet } from './working-set.js';
 import { addAccount, OPERATOR_ACCOUNT } from './accounts.js';
 import type { BindingContext } from './bind-document.js';
 import { bindDocument } from './bind-document.js';
+import { Conversation } from './conversation.js';
+import type { Actor } from './timeline-entry.js';
+import { PROCESSOR_ACCOUNT_ID, PROCESSOR_ACTOR, principal, stampEntry } from './timeline-entry.js';
+import type { InvoiceNotification } from '../payments/bitcoin/invoice-types.js';
 
 /** The account that owns the payment processor's timelines (paymentProcessor, proxies). */
 export const PROCESSOR_ACCOUNT: AccountRecord = {
-  id: 'acct_processor',
+  id: PROCESSOR_ACCOUNT_ID,
   email: 'processor@paydoc.internal',
   timelineId: 'tl_processor',
   createdAt: 0,
 };
 
-/** Answers delivered for one input at most (a document and the processor could ping-pong). */
-const MAX_ANSWERS_PER_INPUT = 64;
 /** Tries of an event whose sandbox failed for its own reasons (timeout, memory, unavailable). */
 const INFRASTRUCTURE_ATTEMPTS = 3;
 /** A timer that fired but is still pending (its handler was rejected) is retried after this. */
@@ -497,40 +499,20 @@ export class DocumentEngine {
     for (const { channel } of scopeChannels(initialized.document, registry))
       if (channel.kind === 'timeline' && channel.timelineId !== undefined)
         set.subscribe(documentId, channel.timelineId);
-    const first = this.record(
-      set,
-      space,
-      record,
-      { kind: 'initialize', timestamp: at },
+    const { talk, cursor } = this.conversation(set, space, record, at);
+    const settled = await talk.created(
       initialized,
-      'input',
-      at,
-    );
-    const opened = space.desk.onCreated(bookOf(first), first.state, documentId, at);
-    const afterOpen = this.withBook(set, first, opened.book, at);
-    const emittedAnswers = space.desk.onEmitted(
-      bookOf(afterOpen),
-      afterOpen.state,
+      { kind: 'initialize', timestamp: at },
       documentId,
-      initialized.emitted,
       at,
     );
-    const ready = this.withBook(set, afterOpen, emittedAnswers.book, at);
-    this.addRefs(set, space, ready);
-    const settled = await this.settle(
-      set,
-      space,
-      documentId,
-      [...opened.answers, ...emittedAnswers.answers],
-      at,
-    );
-    const head = (await set.document(documentId)) ?? ready;
+    this.addRefs(set, space, cursor.head);
     return {
       ok: true,
       value: {
         created: true,
-        document: head,
-        results: [outcomeOf(head, initialized, settled)],
+        document: cursor.head,
+        results: [outcomeOf(cursor.head, initialized, settled.answers)],
       },
     };
   }
@@ -670,7 +652,7 @@ export class DocumentEngine {
     return result;
   }
 
-  /** Appends an entry, stamped here: sequence, prevEntry, timestamp, actor and source. */
+  /** Appends an entry, stamped as every entry is (stampEntry), and signs it. */
   private async append(
     set: WorkingSet,
     timelineId: string,
@@ -680,25 +662,22 @@ export class DocumentEngine {
   ): Promise<EntryRecord> {
     const timeline = await set.timeline(timelineId);
     if (timeline === undefined) throw new Error(`timeline ${timelineId} vanished`);
-    const sequence = timeline.headSequence + 1;
-    const entry: JsonObject = {
-      type: 'Conversation/Timeline Entry',
-      timeline: { timelineId },
-      ...(timeline.headBlueId === null ? {} : { prevEntry: { blueId: timeline.headBlueId } }),
+    const stamped = stampEntry(
+      timelineId,
+      { sequence: timeline.headSequence, blueId: timeline.headBlueId },
       message,
-      timestamp: at,
-      actor: by.actor,
-      source: by.source,
-      sequence,
-    };
-    const id = blueId(entry);
+      by,
+      at,
+      this.spaces.library.registry,
+    );
+    const { sequence, blueId: id } = stamped;
     set.putTimeline({ ...timeline, headSequence: sequence, headBlueId: id }, false);
     const signature = this.signer?.sign(timelineId, sequence, id);
     const record: EntryRecord = {
       timelineId,
       sequence,
       blueId: id,
-      entry,
+      entry: stamped.entry,
       ...(signature === undefined ? {} : { signature }),
     };
     set.rows.entries.push(record);
@@ -715,63 +694,48 @@ export class DocumentEngine {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
     const space = await this.spaces.of(record.ownerId);
-    const result = await this.process(space, record.state, event);
-    const after = this.record(set, space, record, event, result, 'input', at);
-    const answered = space.desk.onEmitted(
-      bookOf(after),
-      after.state,
+    const { talk, cursor } = this.conversation(set, space, record, at);
+    const settled = await talk.input(
+      { document: record.state, book: bookOf(record) },
+      event,
       documentId,
-      result.emitted,
       at,
     );
-    this.withBook(set, after, answered.book, at);
-    const settled = await this.settle(set, space, documentId, answered.answers, at);
-    const head = (await set.document(documentId)) ?? after;
-    return outcomeOf(head, result, settled);
+    const result = cursor.inputResult;
+    if (result === undefined) throw new Error(`document ${documentId}: the input was not recorded`);
+    return outcomeOf(cursor.head, result, settled.answers);
   }
 
-  /** Delivers the processor's answers (and the answers to what they make the document emit). */
-  private async settle(
+  /**
+   * The payment conversation on the server: events processed with retries (process), answers
+   * appended to the processor's timeline and to the outbox, every step written to the working
+   * set (a result row, the document's new head, its book).
+   */
+  private conversation(
     set: WorkingSet,
     space: TypeSpace,
-    documentId: string,
-    first: readonly JsonObject[],
+    record: DocumentRecord,
     at: number,
-  ): Promise<JsonObject[]> {
-    const queue = [...first];
-    const delivered: JsonObject[] = [];
-    while (queue.length > 0 && delivered.length < MAX_ANSWERS_PER_INPUT) {
-      const answer = queue.shift() as JsonObject;
-      delivered.push(answer);
-      const record = await set.document(documentId);
-      if (record === undefined) break;
-      set.rows.outbox.push({ documentId, kind: 'payment.event', payload: answer, createdAt: at });
-      const event = await this.answerEvent(set, space.registry, record.state, answer, at);
-      const result = await this.process(space, record.state, event);
-      const after = this.record(set, space, record, event, result, 'processor', at);
-      const next = space.desk.onEmitted(bookOf(after), after.state, documentId, result.emitted, at);
-      this.withBook(set, after, next.book, at);
-      queue.push(...next.answers);
-    }
-    return delivered;
-  }
-
-  /** An answer as the document receives it: an entry on its paymentProcessor timeline, or direct. */
-  private async answerEvent(
-    set: WorkingSet,
-    registry: TypeRegistry,
-    document: JsonObject,
-    answer: JsonObject,
-    at: number,
-  ): Promise<ProcessorEvent> {
-    const channel = contractsOf(document, registry).channels.find(
-      (candidate) => candidate.key === 'paymentProcessor',
-    );
-    if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
-      const entry = await this.append(set, channel.timelineId, answer, PROCESSOR_ACTOR, at);
-      return timelineEvent(entry);
-    }
-    return { kind: 'direct', channel: 'paymentProcessor', event: answer, timestamp: at };
+  ): { talk: Conversation; cursor: Cursor } {
+    const cursor: Cursor = { head: record };
+    const talk = new Conversation(space.desk, {
+      process: (document, event) => this.process(space, document, event),
+      append: (timelineId, answer, when) =>
+        this.append(set, timelineId, answer, PROCESSOR_ACTOR, when),
+      record: (step) => {
+        if (step.answer !== undefined)
+          set.rows.outbox.push({
+            documentId: record.id,
+            kind: 'payment.event',
+            payload: step.answer,
+            createdAt: at,
+          });
+        if (step.origin === 'input') cursor.inputResult ??= step.result;
+        const next = this.record(set, space, cursor.head, step.event, step.result, step.origin, at);
+        cursor.head = this.withBook(set, next, step.book, step.notifications, at);
+      },
+    });
+    return { talk, cursor };
   }
 
   /** Writes a processed event: the result row, and the document's new head. */
@@ -815,18 +779,19 @@ export class DocumentEngine {
     set: WorkingSet,
     record: DocumentRecord,
     book: PaymentBook,
+    notifications: readonly InvoiceNotification[],
     at: number,
   ): DocumentRecord {
-    if (book === bookOf(record)) return record;
-    // Invoice notifications leave the book for the outbox (delivered by the webhook stage).
-    for (const notification of book.notifications)
+    // Invoice notifications go to the outbox (delivered by the webhook stage), not the book.
+    for (const notification of notifications)
       set.rows.outbox.push({
         documentId: record.id,
         kind: 'invoice.notification',
         payload: notification as unknown as JsonObject,
         createdAt: at,
       });
-    const next = { ...record, book: { ...book, notifications: [] } as unknown as JsonObject };
+    if (book === bookOf(record)) return record;
+    const next = { ...record, book: book as unknown as JsonObject };
     set.putDocument(next);
     return next;
   }
@@ -846,6 +811,12 @@ export class DocumentEngine {
   }
 }
 
+/** A document's head as the conversation writes it, and its input's result. */
+interface Cursor {
+  head: DocumentRecord;
+  inputResult?: ProcessResult;
+}
+
 /** The owner and the participants may read a document (the store, or a request's working set). */
 async function mayRead(
   source: Pick<Store, 'isParticipant'>,
@@ -854,25 +825,6 @@ async function mayRead(
 ): Promise<boolean> {
   return document.ownerId === accountId || (await source.isParticipant(document.id, accountId));
 }
-
-/**
- * Who appended an entry and through what, as Actor Policy reads them: an account's key over
- * the HTTP API is a principal's API call; the payment processor answering a document is an
- * agent acting on a document's request.
- */
-interface Actor {
-  actor: JsonObject;
-  source: 'apiCall' | 'documentRequest';
-}
-
-function principal(accountId: string): Actor {
-  return { actor: { accountId, kind: 'principal' }, source: 'apiCall' };
-}
-
-const PROCESSOR_ACTOR: Actor = {
-  actor: { accountId: PROCESSOR_ACCOUNT.id, kind: 'agent' },
-  source: 'documentRequest',
-};
 
 function timelineEvent(entry: EntryRecord): ProcessorEvent {
   return { kind: 'timeline', entry: entry.entry, entryId: entry.blueId };

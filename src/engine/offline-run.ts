@@ -11,7 +11,9 @@ import { bindParticipants } from '../processor/bind-participants.js';
 import type { TimelineContract } from '../processor/bind-participants.js';
 import { documentBlueId } from '../types/document-id.js';
 import type { PaymentBook } from './payment-desk.js';
-import { EMPTY_BOOK, PaymentDesk } from './payment-desk.js';
+import { PaymentDesk } from './payment-desk.js';
+import { Conversation } from './conversation.js';
+import { memoryTimelines } from './timeline-entry.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { ownTypeAsBlueId } from '../types/own-types.js';
 
@@ -45,9 +47,6 @@ export interface OfflineRun {
   blueId: string;
 }
 
-/** Answers delivered for one input, at most (a guard against a document and processor ping-ponging). */
-const MAX_ANSWERS_PER_INPUT = 64;
-
 /**
  * Offline timelines (the CLI, scenarios): a participant's timeline is named after its email
  * or account, else after its contract key; so `MyOS Account {email: shop@example.com}` listens
@@ -59,9 +58,11 @@ export function offlineTimeline(participant: TimelineContract): string {
 
 /**
  * Runs a document through a list of inputs in process, as `paydoc run` does: binds its
- * participants to offline timelines, initialises it, then feeds the inputs in order. The
- * payment processor takes part: it authorises a card payment on creation, executes what the
- * document emits, and its answers are delivered back to the document before the next input.
+ * participants to offline timelines (a document exported by the server is bound already, and
+ * keeps its timelines), initialises it, then feeds the inputs in order. The payment processor
+ * takes part through the server's own loop (conversation.ts): it authorises a card payment on
+ * creation, executes what the document emits, and its answers are delivered back before the
+ * next input, as entries stamped as the server stamps them, so the BlueIds are the server's.
  */
 export async function runOffline(
   document: JsonObject,
@@ -70,75 +71,54 @@ export async function runOffline(
 ): Promise<OfflineRun> {
   const desk = new PaymentDesk(context.registry);
   const bound = bindParticipants(document, context.registry, offlineTimeline);
-  const initialized = await processEvent(bound, { kind: 'initialize' }, context);
-  const run = { current: initialized.document, book: EMPTY_BOOK, sequence: 0 };
+  const createdAt = creationTime(inputs);
+  const initialize: ProcessorEvent = { kind: 'initialize', timestamp: createdAt };
+  const initialized = await processEvent(bound, initialize, context);
   const steps: OfflineStep[] = [];
   const answers: JsonObject[] = [];
   const documentId = documentIdOf(initialized.document);
   let inputNumber = 0;
-
-  const settle = async (
-    first: JsonObject[],
-    emitted: readonly JsonObject[],
-    at: number,
-  ): Promise<void> => {
-    const queue = [...first];
-    const afterEmit = desk.onEmitted(run.book, run.current, documentId, emitted, at);
-    run.book = afterEmit.book;
-    queue.push(...afterEmit.answers);
-    let delivered = 0;
-    while (queue.length > 0 && delivered < MAX_ANSWERS_PER_INPUT) {
-      const answer = queue.shift() as JsonObject;
-      delivered += 1;
-      answers.push(answer);
-      run.sequence += 1;
-      const result = await processEvent(
-        run.current,
-        desk.deliveryOf(run.current, answer, at, run.sequence),
-        context,
-      );
+  const talk = new Conversation(desk, {
+    process: (current, event) => processEvent(current, event, context),
+    append: memoryTimelines(context.registry),
+    record: (step) => {
+      if (step.answer === undefined) {
+        if (step.event.kind !== 'initialize')
+          steps.push({
+            index: inputNumber,
+            origin: 'input',
+            label: describeEvent(step.event),
+            result: step.result,
+          });
+        return;
+      }
+      answers.push(step.answer);
       steps.push({
         index: inputNumber,
         origin: 'processor',
-        label: `paymentProcessor ← ${String(answer.type)}`,
-        result,
+        label: `paymentProcessor ← ${String(step.answer.type)}`,
+        result: step.result,
       });
-      run.current = result.document;
-      const next = desk.onEmitted(run.book, run.current, documentId, result.emitted, at);
-      run.book = next.book;
-      queue.push(...next.answers);
-    }
-  };
-
-  const createdAt = creationTime(inputs);
-  if (initialized.status.kind === 'ok') {
-    const created = desk.onCreated(run.book, run.current, documentId, createdAt);
-    run.book = created.book;
-    await settle(created.answers, initialized.emitted, createdAt);
-  }
-  const afterCreation = run.current;
+    },
+  });
+  let state = (await talk.created(initialized, initialize, documentId, createdAt)).state;
+  const created = state.document;
   for (const [position, input] of inputs.entries()) {
     inputNumber = position + 1;
     if (input.kind === 'created') continue;
-    if (input.kind === 'network') {
-      const answered = desk.onNetwork(run.book, documentId, input.command, input.timestamp);
-      run.book = answered.book;
-      await settle(answered.answers, [], input.timestamp);
-      continue;
-    }
-    const result = await processEvent(run.current, input, context);
-    steps.push({ index: inputNumber, origin: 'input', label: describeEvent(input), result });
-    run.current = result.document;
-    await settle([], result.emitted, timeOf(input) ?? createdAt);
+    state =
+      input.kind === 'network'
+        ? (await talk.network(state, input.command, documentId, input.timestamp)).state
+        : (await talk.input(state, input, documentId, timeOf(input) ?? createdAt)).state;
   }
   return {
     initialized,
-    created: afterCreation,
+    created,
     steps,
     answers,
-    book: run.book,
-    document: run.current,
-    blueId: documentBlueId(run.current, context.registry),
+    book: state.book,
+    document: state.document,
+    blueId: documentBlueId(state.document, context.registry),
   };
 }
 
@@ -225,6 +205,12 @@ export function parseEvents(value: JsonValue, registry: TypeRegistry): ParsedEve
         channel: item.channel,
         event: item.event,
         ...(typeof item.timestamp === 'number' ? { timestamp: item.timestamp } : {}),
+        // Who called (as the server records a REST API call): Actor Policy reads it.
+        ...(isJsonObject(item.by) &&
+        isJsonObject(item.by.actor) &&
+        typeof item.by.source === 'string'
+          ? { by: { actor: item.by.actor, source: item.by.source } }
+          : {}),
       });
     } else if (
       item.type !== undefined &&

@@ -32,7 +32,6 @@ import type {
 } from '../payments/bitcoin/invoice-types.js';
 import { contractsOf } from '../processor/contracts.js';
 import { typeIdOf } from '../processor/event-pattern.js';
-import type { ProcessorEvent } from '../processor/processor-types.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 
 /** The payment processor's own records (serialisable; the server persists them). */
@@ -161,32 +160,15 @@ export class PaymentDesk {
   }
 
   /**
-   * How an answer reaches the document: an entry on the paymentProcessor timeline when that
-   * channel is a timeline (Smart Card Payment), else a direct event (Classic: Internal Logic).
+   * The timeline the processor's answers to a document are appended to: its paymentProcessor
+   * channel's, when that channel is a timeline (Smart Card Payment); else none, and answers
+   * are direct events (Classic: Internal Logic).
    */
-  deliveryOf(
-    document: JsonObject,
-    answer: JsonObject,
-    at: number,
-    sequence: number,
-  ): ProcessorEvent {
+  answerTimeline(document: JsonObject): string | undefined {
     const channel = contractsOf(document, this.registry).channels.find(
       (candidate) => candidate.key === 'paymentProcessor',
     );
-    if (channel?.kind === 'timeline' && channel.timelineId !== undefined) {
-      return {
-        kind: 'timeline',
-        entry: {
-          type: 'Conversation/Timeline Entry',
-          timeline: { timelineId: channel.timelineId },
-          sequence,
-          timestamp: at,
-          actor: 'payment-processor',
-          message: answer,
-        },
-      };
-    }
-    return { kind: 'direct', channel: 'paymentProcessor', event: answer, timestamp: at };
+    return channel?.kind === 'timeline' ? channel.timelineId : undefined;
   }
 
   private request(charge: CardCharge, event: JsonObject, at: number): ChargeOutcome | undefined {

@@ -10,6 +10,33 @@ import { documentBlueId } from '../types/document-id.js';
 /** How many times the server's CPU budgets a replay gives scripts. */
 const REPLAY_CPU_FACTOR = 10;
 
+/**
+ * The context a replay runs in. CPU time is the one budget the machine measures, not the
+ * document: a slower machine must still reproduce every event the server accepted, so a
+ * replay gives scripts ten times the CPU. (Steps, bytes and cascades are counted, and stay
+ * exact.) `paydoc verify` replays in it too.
+ */
+export function replayContext(context: ProcessContext): ProcessContext {
+  const limits = { ...DEFAULT_LIMITS, ...context.limits };
+  return {
+    ...context,
+    limits: {
+      ...context.limits,
+      eventCpuMs: limits.eventCpuMs * REPLAY_CPU_FACTOR,
+      scriptCpuMs: limits.scriptCpuMs * REPLAY_CPU_FACTOR,
+    },
+  };
+}
+
+/**
+ * Was this recorded rejection the sandbox's own failure (a timeout under load) or the event
+ * running out of its budget (CPU time, as that machine measured it)? A replay takes it as
+ * recorded: a rejection changes nothing, which is all there is to check.
+ */
+export function takenAsRecorded(status: JsonObject): boolean {
+  return isRetryableRejection(status) || status.code === 'budget_exceeded';
+}
+
 /** Where a replay first disagreed with what was stored, if anywhere. */
 export type ReplayReport =
   { ok: true; events: number; blueId: string } | { ok: false; version: number; reason: string };
@@ -24,18 +51,7 @@ export async function replayDocument(
   results: readonly ResultRecord[],
   context: ProcessContext,
 ): Promise<ReplayReport> {
-  // CPU time is the one budget the machine measures, not the document: a slower machine must
-  // still reproduce every event the server accepted, so a replay gives scripts ten times the
-  // CPU. (Steps, bytes and cascades are counted, and stay exact.)
-  const limits = { ...DEFAULT_LIMITS, ...context.limits };
-  const replay: ProcessContext = {
-    ...context,
-    limits: {
-      ...context.limits,
-      eventCpuMs: limits.eventCpuMs * REPLAY_CPU_FACTOR,
-      scriptCpuMs: limits.scriptCpuMs * REPLAY_CPU_FACTOR,
-    },
-  };
+  const replay = replayContext(context);
   let document: JsonObject = record.genesis;
   let expectedVersion = 1;
   for (const result of results) {
@@ -46,10 +62,7 @@ export async function replayDocument(
         reason: `version ${expectedVersion} is missing`,
       };
     expectedVersion += 1;
-    if (isRetryableRejection(result.status) || result.status.code === 'budget_exceeded') {
-      // The sandbox failed for its own reasons (a timeout under load), or the event ran out of
-      // its budget (CPU time, as this machine measured it), and it was recorded as rejected: a
-      // rejection changes nothing, which is all there is to check.
+    if (takenAsRecorded(result.status)) {
       if (documentBlueId(document, context.registry) !== result.blueId)
         return {
           ok: false,

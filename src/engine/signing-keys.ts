@@ -80,6 +80,10 @@ function rawPublicKey(key: KeyObject): Buffer {
   return Buffer.from(String(jwk.x), 'base64url');
 }
 
-function keyIdOf(raw: Buffer): string {
+/**
+ * The id of an Ed25519 key, derived from its raw 32-byte public key so that it names the key:
+ * the server's signing keys and participants' registered keys are named alike.
+ */
+export function keyIdOf(raw: Uint8Array): string {
   return `ed25519:${createHash('sha256').update(raw).digest('base64url').slice(0, 22)}`;
 }

@@ -145,6 +145,13 @@ export const ERROR_CATALOGUE = {
   reserved_event_type:
     'A participant appended an event only the payment processor may say (Payment Captured, …).',
   operator_only: 'Only the operator key may do this (create and list accounts).',
+  participant_key_taken:
+    'A participant key (an Ed25519 public key) that another account has registered already.',
+  too_many_participant_keys: 'The account holds as many participant keys as it may (20).',
+  unknown_participant_key: "A keyId that is not one of the calling account's participant keys.",
+  invalid_signature:
+    'A co-signature that does not verify: not made by the key, under the account id, over the checkpoint of that size.',
+  too_many_cosignatures: 'The checkpoint of this size carries as many co-signatures as a note may.',
   storage_unavailable:
     'The database cannot take writes now (disk full); nothing was written; retry after Retry-After.',
   invalid_encoding: 'The request body is not valid UTF-8.',

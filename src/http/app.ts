@@ -14,6 +14,7 @@ import { accountRoutes } from './routes/account-routes.js';
 import { typeRoutes } from './routes/type-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import { logRoutes } from './routes/log-routes.js';
+import { exportRoutes } from './routes/export-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   typeRoutes(app, context);
   keyRoutes(app, context);
   logRoutes(app, context);
+  exportRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

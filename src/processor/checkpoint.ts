@@ -1,4 +1,3 @@
-import { blueId } from '../model/blue-id.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { isJsonObject, ownValue } from '../model/json.js';
 
@@ -9,14 +8,14 @@ export interface CheckpointRecord {
   blueId: string;
 }
 
-/** The record for an incoming timeline entry (its BlueId computed unless the edge gave it). */
-export function recordOf(entry: JsonObject, entryId?: string): CheckpointRecord {
+/** The record for an incoming timeline entry, under its BlueId (entryBlueId). */
+export function recordOf(entry: JsonObject, entryId: string): CheckpointRecord {
   const sequence = entry.sequence;
   const timestamp = entry.timestamp;
   return {
     ...(typeof sequence === 'number' ? { sequence } : {}),
     ...(typeof timestamp === 'number' ? { timestamp } : {}),
-    blueId: entryId ?? blueId(entry),
+    blueId: entryId,
   };
 }
 

@@ -37,6 +37,7 @@ import { checkStateLimits, stringBytes, textBytes } from './state-limits.js';
 import { runStep } from './steps/run-step.js';
 import type { StepScope } from './steps/step-scope.js';
 import { scriptClock, stepsPointer } from './steps/step-scope.js';
+import { entryBlueId } from '../types/document-id.js';
 
 /**
  * One scope of the event: the document itself (`path` `''`) or an embedded child (the pointer of
@@ -350,7 +351,8 @@ class EventRun {
         !matchesPattern(delivered, channel.pattern, this.registry)
       )
         continue;
-      record ??= recordOf(entry, entryId);
+      // The edge gives the id it stored; else it is computed as the server computes it.
+      record ??= recordOf(entry, entryId ?? entryBlueId(entry, this.registry));
       if (!isNewer(record, lastRecord(document, channel.key))) {
         this.skipped.push(
           `${scopeLabel(scope, channel.key)}: entry is not newer than the channel's checkpoint`,

@@ -87,6 +87,34 @@ export interface SigningKeyRecord {
   retiredAt: number | null;
 }
 
+/**
+ * An Ed25519 public key an account registered to co-sign timeline checkpoints with (issue 13).
+ * Its id is derived from the key (`keyIdOf`), so one key is registered once, by one account.
+ */
+export interface ParticipantKeyRecord {
+  keyId: string;
+  accountId: string;
+  /** The raw 32-byte Ed25519 public key, base64. */
+  publicKey: string;
+  createdAt: number;
+}
+
+/**
+ * A participant's signature of a timeline's checkpoint at one size: a C2SP signed-note
+ * signature of the checkpoint body under the key name = the account id.
+ */
+export interface CosignatureRecord {
+  timelineId: string;
+  size: number;
+  keyId: string;
+  accountId: string;
+  /** The root (base64) the server computed at that size when it verified the signature. */
+  rootHash: string;
+  /** The signature line's value: base64 of the 4-byte note key ID and the 64-byte signature. */
+  signature: string;
+  createdAt: number;
+}
+
 /** A document's head: its current state, BlueId, version and the processor's records for it. */
 export interface DocumentRecord {
   /** The document id: the BlueId of the document as initialised (DESIGN §4). */
@@ -205,6 +233,16 @@ export interface WriteBatch {
   signingKeys: SigningKeyRecord[];
   /** Keys retired: they sign no more, and stay for verification. */
   keyRetirements: { keyId: string; retiredAt: number }[];
+  /**
+   * Participant keys registered (a key id already stored, or an account past its limit, is a
+   * conflict). Written after `accounts`.
+   */
+  participantKeys: ParticipantKeyRecord[];
+  /**
+   * Co-signatures of checkpoints (one per timeline, size and key; another is a conflict, as is
+   * a key that is not the account's). Written after `participantKeys` and `timelines`.
+   */
+  cosignatures: CosignatureRecord[];
 }
 
 /** An empty batch to fill. */
@@ -226,5 +264,7 @@ export function emptyBatch(): WriteBatch {
     types: [],
     signingKeys: [],
     keyRetirements: [],
+    participantKeys: [],
+    cosignatures: [],
   };
 }

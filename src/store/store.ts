@@ -1,11 +1,13 @@
 import type {
   AccountRecord,
   ApiKeyInfo,
+  CosignatureRecord,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
   OutboxRecord,
   OwnedTimeline,
+  ParticipantKeyRecord,
   ResultRecord,
   TimelineRecord,
   SigningKeyRecord,
@@ -38,6 +40,12 @@ export interface Store {
 
   /** Every signing key, retired ones included, oldest first (by createdAt, then keyId). */
   signingKeys(): Promise<SigningKeyRecord[]>;
+  /** The participant keys the account registered, oldest first (by createdAt, then keyId). */
+  participantKeys(accountId: string): Promise<ParticipantKeyRecord[]>;
+  /** A registered participant key, whoever registered it. */
+  participantKey(keyId: string): Promise<ParticipantKeyRecord | undefined>;
+  /** The co-signatures of a timeline's checkpoint of one size, oldest first (then by keyId). */
+  cosignatures(timelineId: string, size: number): Promise<CosignatureRecord[]>;
   /** The account's own types, in the order they were added (by position). */
   typesOf(accountId: string): Promise<TypeRecord[]>;
 

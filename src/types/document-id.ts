@@ -11,3 +11,11 @@ import { replaceTypeRefs } from './type-refs.js';
 export function documentBlueId(document: JsonValue, registry: TypeRegistry): string {
   return blueId(replaceTypeRefs(document, (alias) => registry.idOfAlias(alias)));
 }
+
+/**
+ * A timeline entry's BlueId (its id, its Merkle leaf, what its signature covers): hashed as
+ * any document is, so `paydoc id entry.json` gives the server's id.
+ */
+export function entryBlueId(entry: JsonValue, registry: TypeRegistry): string {
+  return documentBlueId(entry, registry);
+}

@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { replayDocument } from '../../src/engine/replay-document.js';
-import { blueId } from '../../src/model/blue-id.js';
 import type { JsonObject, JsonValue } from '../../src/model/json.js';
 import { isJsonObject } from '../../src/model/json.js';
 import { IsolateHost } from '../../src/sandbox/isolate-host.js';
 import { SqliteStore } from '../../src/store/sqlite/sqlite-store.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
+import { entryBlueId } from '../../src/types/document-id.js';
+
+const library = defaultTypeRegistry();
 import { DocumentValidator } from '../../src/validation/document-validator.js';
 import type { ProcessExit } from './support/server-process.js';
 import { ServerProcess, signalGroup, waitForGroupGone } from './support/server-process.js';
@@ -402,7 +404,9 @@ describe('paydoc serve under SIGKILL', () => {
     expect(timeline?.headBlueId, context).toBe(entries[entries.length - 1]?.blueId);
     entries.forEach((entry, index) => {
       expect(entry.entry.sequence, context).toBe(entry.sequence);
-      expect(blueId(entry.entry), `${context}: entry ${entry.sequence}`).toBe(entry.blueId);
+      expect(entryBlueId(entry.entry, library), `${context}: entry ${entry.sequence}`).toBe(
+        entry.blueId,
+      );
       const previous = entries[index - 1];
       if (previous === undefined) expect(entry.entry.prevEntry, context).toBeUndefined();
       else

@@ -1,10 +1,9 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { blueId } from '../../src/model/blue-id.js';
 import type { JsonObject } from '../../src/model/json.js';
 import { processEvent } from '../../src/processor/process-event.js';
 import type { ProcessContext, ProcessorEvent } from '../../src/processor/processor-types.js';
 import { IsolateHost } from '../../src/sandbox/isolate-host.js';
-import { documentBlueId } from '../../src/types/document-id.js';
+import { documentBlueId, entryBlueId } from '../../src/types/document-id.js';
 import { defaultTypeRegistry } from '../../src/types/load-library.js';
 
 const registry = defaultTypeRegistry();
@@ -301,7 +300,9 @@ describe('processEvent', () => {
     expect(computed.document).toMatchObject({
       contracts: {
         checkpoint: {
-          lastEvents: { timeline: { blueId: blueId((event as { entry: JsonObject }).entry) } },
+          lastEvents: {
+            timeline: { blueId: entryBlueId((event as { entry: JsonObject }).entry, registry) },
+          },
         },
       },
     });

@@ -7,10 +7,12 @@ import type {
   AccountRecord,
   ApiKeyInfo,
   ApiKeyRecord,
+  CosignatureRecord,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
   OutboxRecord,
+  ParticipantKeyRecord,
   ResultRecord,
   TimelineRecord,
   WriteBatch,
@@ -165,6 +167,38 @@ function outboxRow(documentId: string, kind: string, payload: JsonObject = { doc
   return row;
 }
 
+function participantKey(
+  name: string,
+  accountId: string,
+  overrides: Partial<ParticipantKeyRecord> = {},
+): ParticipantKeyRecord {
+  return {
+    keyId: `ed25519:${name}`,
+    accountId,
+    publicKey: `pub_${name}=`,
+    createdAt: T0 + 6,
+    ...overrides,
+  };
+}
+
+function cosignature(
+  timelineId: string,
+  size: number,
+  key: ParticipantKeyRecord,
+  overrides: Partial<CosignatureRecord> = {},
+): CosignatureRecord {
+  return {
+    timelineId,
+    size,
+    keyId: key.keyId,
+    accountId: key.accountId,
+    rootHash: `root_${timelineId}_${size}=`,
+    signature: `sig_${key.keyId}_${size}=`,
+    createdAt: T0 + 7,
+    ...overrides,
+  };
+}
+
 /** An account with its own timeline: what `accounts create` commits. */
 function accountRows(name: string): WriteBatch {
   const acct = account(name);
@@ -240,6 +274,16 @@ function everyKind() {
     outboxRow(invoice.id, 'webhook', { event: 'invoice.paid', data: TRICKY }),
     outboxRow(untyped.id, 'bitpay'),
   ];
+  const participantKeys = [
+    participantKey('alice_1', alice.id),
+    participantKey('bob_1', bob.id),
+    participantKey('alice_0', alice.id, { createdAt: T0 }),
+  ];
+  const cosignatures = [
+    cosignature(aliceTimeline.id, 2, participantKeys[1]!),
+    cosignature(aliceTimeline.id, 2, participantKeys[0]!, { createdAt: T0 + 8 }),
+    cosignature(aliceTimeline.id, 1, participantKeys[2]!),
+  ];
   const batch = batchOf({
     accounts: [alice, bob],
     apiKeys: [
@@ -273,6 +317,8 @@ function everyKind() {
     results,
     idempotency: keys,
     outbox,
+    participantKeys,
+    cosignatures,
   });
   return {
     alice,
@@ -285,6 +331,8 @@ function everyKind() {
     results,
     keys,
     outbox,
+    participantKeys,
+    cosignatures,
     batch,
   };
 }
@@ -346,6 +394,21 @@ async function expectEveryKind(store: Store, rows: ReturnType<typeof everyKind>)
   const outbox = await store.outbox(0, 100);
   expect(outbox.map(({ id: _id, deliveredAt: _d, ...rest }) => rest)).toStrictEqual(rows.outbox);
   expect(outbox.map((row) => row.deliveredAt)).toStrictEqual([null, null]);
+
+  const [alice1, bob1, alice0] = rows.participantKeys as [
+    ParticipantKeyRecord,
+    ParticipantKeyRecord,
+    ParticipantKeyRecord,
+  ];
+  expect(await store.participantKeys(alice.id)).toStrictEqual([alice0, alice1]);
+  expect(await store.participantKeys(bob.id)).toStrictEqual([bob1]);
+  for (const key of rows.participantKeys)
+    expect(await store.participantKey(key.keyId)).toStrictEqual(key);
+  const [bobOn2, aliceOn2, aliceOn1] = rows.cosignatures;
+  expect(await store.cosignatures(aliceTimeline.id, 2)).toStrictEqual([bobOn2, aliceOn2]);
+  expect(await store.cosignatures(aliceTimeline.id, 1)).toStrictEqual([aliceOn1]);
+  expect(await store.cosignatures(aliceTimeline.id, 3)).toStrictEqual([]);
+  expect(await store.cosignatures(bobTimeline.id, 2)).toStrictEqual([]);
 }
 
 async function expectConflict(commit: Promise<void>): Promise<void> {
@@ -448,6 +511,9 @@ export function storeContract(
         expect(await store.nextTimerAt()).toBeUndefined();
         expect(await store.idempotency('acct_x', 'k')).toBeUndefined();
         expect(await store.outbox(0, 10)).toStrictEqual([]);
+        expect(await store.participantKeys('acct_x')).toStrictEqual([]);
+        expect(await store.participantKey('ed25519:x')).toBeUndefined();
+        expect(await store.cosignatures('tl_x', 1)).toStrictEqual([]);
       });
 
       it('an empty batch commits and changes nothing', async () => {
@@ -567,6 +633,145 @@ export function storeContract(
           key('b', T0 + 1),
         ]);
         await expectConflict(store.commit(batchOf({ signingKeys: [key('b', T0 + 2)] })));
+      });
+    });
+
+    describe('participant keys', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+
+      beforeEach(async () => {
+        await store.commit(merge(accountRows('alice'), accountRows('bob')));
+      });
+
+      it("keeps each account's keys apart, oldest first, and finds any key by id", async () => {
+        const later = participantKey('a2', alice.id, { createdAt: T0 + 9 });
+        // Registered in one millisecond: the key id orders them.
+        const [b, a] = [participantKey('b', alice.id), participantKey('a', alice.id)];
+        await store.commit(batchOf({ participantKeys: [later, b] }));
+        await store.commit(batchOf({ participantKeys: [a, participantKey('bob', bob.id)] }));
+        expect(await store.participantKeys(alice.id)).toStrictEqual([a, b, later]);
+        expect(await store.participantKeys(bob.id)).toStrictEqual([participantKey('bob', bob.id)]);
+        expect(await store.participantKey(b.keyId)).toStrictEqual(b);
+        expect(await store.participantKey('ed25519:unknown')).toBeUndefined();
+      });
+
+      it('refuses a key id or public key registered already, and a key of no account, writing nothing', async () => {
+        await store.commit(batchOf({ participantKeys: [participantKey('k', alice.id)] }));
+        await expectConflict(
+          store.commit(merge(accountRows('z'), { participantKeys: [participantKey('k', bob.id)] })),
+        );
+        await expectConflict(
+          store.commit(
+            batchOf({
+              participantKeys: [participantKey('other', bob.id, { publicKey: 'pub_k=' })],
+            }),
+          ),
+        );
+        await expectConflict(
+          store.commit(batchOf({ participantKeys: [participantKey('x', 'acct_none')] })),
+        );
+        expect(await store.participantKeys(bob.id)).toStrictEqual([]);
+        expect(await store.participantKey('ed25519:x')).toBeUndefined();
+        expect(await store.accountById('acct_z')).toBeUndefined();
+      });
+
+      it('refuses an account its 21st key (two servers registering at once), not another account', async () => {
+        const keys = Array.from({ length: 20 }, (_, i) => participantKey(`a${i}`, alice.id));
+        await store.commit(batchOf({ participantKeys: keys.slice(0, 19) }));
+        await store.commit(batchOf({ participantKeys: keys.slice(19) }));
+        await expectConflict(
+          store.commit(batchOf({ participantKeys: [participantKey('a20', alice.id)] })),
+        );
+        expect(await store.participantKeys(alice.id)).toHaveLength(20);
+        await store.commit(batchOf({ participantKeys: [participantKey('b0', bob.id)] }));
+        expect(await store.participantKeys(bob.id)).toHaveLength(1);
+      });
+    });
+
+    describe('co-signatures', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+      const aliceKey = participantKey('alice', alice.id);
+      const bobKey = participantKey('bob', bob.id);
+
+      beforeEach(async () => {
+        await store.commit(
+          merge(accountRows('alice'), accountRows('bob'), {
+            participantKeys: [aliceKey, bobKey],
+          }),
+        );
+      });
+
+      it('keeps the co-signatures of each timeline and size apart, oldest first', async () => {
+        const tl = alice.timelineId;
+        const first = cosignature(tl, 3, bobKey, { createdAt: T0 + 1 });
+        const second = cosignature(tl, 3, aliceKey, { createdAt: T0 + 2 });
+        await store.commit(
+          batchOf({
+            cosignatures: [
+              second,
+              cosignature(tl, 2, aliceKey),
+              cosignature(bob.timelineId, 3, bobKey),
+            ],
+          }),
+        );
+        await store.commit(batchOf({ cosignatures: [first] }));
+        expect(await store.cosignatures(tl, 3)).toStrictEqual([first, second]);
+        expect(await store.cosignatures(tl, 2)).toStrictEqual([cosignature(tl, 2, aliceKey)]);
+        expect(await store.cosignatures(bob.timelineId, 3)).toStrictEqual([
+          cosignature(bob.timelineId, 3, bobKey),
+        ]);
+        expect(await store.cosignatures(tl, 1)).toStrictEqual([]);
+      });
+
+      it('a key registered and used in one batch is written before its co-signature', async () => {
+        const key = participantKey('new', bob.id);
+        const row = cosignature(alice.timelineId, 1, key);
+        await store.commit(batchOf({ participantKeys: [key], cosignatures: [row] }));
+        expect(await store.cosignatures(alice.timelineId, 1)).toStrictEqual([row]);
+      });
+
+      it("refuses a second by one key on one size, another account's key, no key, no timeline, size 0", async () => {
+        const tl = alice.timelineId;
+        await store.commit(batchOf({ cosignatures: [cosignature(tl, 1, aliceKey)] }));
+        const refused = [
+          cosignature(tl, 1, aliceKey, { signature: 'other=' }),
+          cosignature(tl, 2, bobKey, { accountId: alice.id }),
+          cosignature(tl, 2, participantKey('none', alice.id)),
+          cosignature('tl_none', 1, aliceKey),
+          cosignature(tl, 0, aliceKey),
+        ];
+        for (const row of refused)
+          await expectConflict(
+            store.commit(
+              merge(accountRows('z'), { cosignatures: [cosignature(tl, 5, bobKey), row] }),
+            ),
+          );
+        expect(await store.cosignatures(tl, 1)).toStrictEqual([cosignature(tl, 1, aliceKey)]);
+        expect(await store.cosignatures(tl, 2)).toStrictEqual([]);
+        expect(await store.cosignatures(tl, 5)).toStrictEqual([]);
+        expect(await store.accountById('acct_z')).toBeUndefined();
+      });
+
+      it('refuses the 100th co-signature of one checkpoint, not of another size', async () => {
+        const tl = alice.timelineId;
+        // One key each of 100 accounts (an account registers at most 20).
+        const keys = Array.from({ length: 100 }, (_, i) => participantKey(`m${i}`, `acct_m${i}`));
+        await store.commit(
+          merge(...keys.map((key) => accountRows(key.accountId.slice(5))), {
+            participantKeys: keys,
+          }),
+        );
+        await store.commit(
+          batchOf({ cosignatures: keys.slice(0, 99).map((key) => cosignature(tl, 4, key)) }),
+        );
+        await expectConflict(
+          store.commit(batchOf({ cosignatures: [cosignature(tl, 4, keys[99]!)] })),
+        );
+        expect(await store.cosignatures(tl, 4)).toHaveLength(99);
+        await store.commit(batchOf({ cosignatures: [cosignature(tl, 5, keys[99]!)] }));
+        expect(await store.cosignatures(tl, 5)).toHaveLength(1);
       });
     });
 

@@ -8,6 +8,13 @@ import {
   revokeApiKey,
 } from '../../engine/accounts.js';
 import type { IdempotencyClaim } from '../../engine/commit-queue.js';
+import type { KeyRegistered, ParticipantKey } from '../../engine/timeline-log.js';
+import {
+  MAX_PARTICIPANT_KEYS,
+  participantKeyView,
+  readPublicKey,
+  registerParticipantKey,
+} from '../../engine/timeline-log.js';
 import type { Reply, ServiceError } from '../../engine/outcome.js';
 import type { JsonObject } from '../../model/json.js';
 import { isJsonObject } from '../../model/json.js';
@@ -64,6 +71,21 @@ const NEW_KEY = {
   properties: { apiKey: SECRET, key: KEY },
 } as const;
 
+const PARTICIPANT_KEY = {
+  type: 'object',
+  required: ['keyId', 'publicKey', 'vkey', 'createdAt'],
+  properties: {
+    keyId: { type: 'string', description: 'ed25519:…, derived from the key' },
+    publicKey: { type: 'string', description: 'The raw 32-byte Ed25519 public key, base64' },
+    vkey: {
+      type: 'string',
+      description:
+        'The C2SP verifier key under the key name = the account id: it opens the checkpoints this key co-signed',
+    },
+    createdAt: MILLIS,
+  },
+} as const;
+
 const OPERATOR_ONLY: ServiceError = {
   code: 'operator_only',
   message: 'only the operator key may do this (create and list accounts)',
@@ -71,7 +93,8 @@ const OPERATOR_ONLY: ServiceError = {
 
 /**
  * Accounts and keys (DESIGN §8): the operator's key creates and lists accounts; every account
- * reads itself and its timelines, and creates, lists and revokes its own keys.
+ * reads itself and its timelines, creates, lists and revokes its own API keys, and registers
+ * the Ed25519 keys it co-signs timeline checkpoints with (participant keys, issue 13).
  */
 export function accountRoutes(app: FastifyInstance, context: HttpContext): void {
   app.post(
@@ -299,6 +322,71 @@ export function accountRoutes(app: FastifyInstance, context: HttpContext): void 
     },
   );
 
+  app.post(
+    '/accounts/me/participant-keys',
+    {
+      schema: {
+        summary: 'Register a key to co-sign timeline checkpoints with',
+        description: `Body \`{publicKey}\`: the base64 of a raw 32-byte Ed25519 public key whose private half you hold. 201 with its keyId and its vkey (the C2SP verifier key under the key name = your account id); the same key again: 200, the same record. A key another account registered: 409 \`participant_key_taken\`; at most ${MAX_PARTICIPANT_KEYS} keys per account (409 \`too_many_participant_keys\`). Not API keys (those are /accounts/me/keys): these sign, and are never secret.`,
+        tags: ['accounts'],
+        body: {
+          type: 'object',
+          required: ['publicKey'],
+          additionalProperties: false,
+          properties: { publicKey: { type: 'string' } },
+        },
+        response: { 201: PARTICIPANT_KEY, 200: PARTICIPANT_KEY, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const write = writeWithFields(request, reply, account, ['publicKey']);
+      if (write === undefined) return reply;
+      const publicKey = readPublicKey(write.body.publicKey);
+      if (!publicKey.ok) return sendError(request, reply, publicKey.error);
+      const answer = await registerParticipantKey(
+        context.engine,
+        account.id,
+        publicKey.value,
+        responder<KeyRegistered>(
+          (value) => (value.created ? 201 : 200),
+          (value) => participantKeyJson(value.key),
+        ),
+        write.claim,
+      );
+      return send(request, reply, answer);
+    },
+  );
+
+  app.get(
+    '/accounts/me/participant-keys',
+    {
+      schema: {
+        summary: "The account's participant keys",
+        description: 'Every key the account registered to co-sign checkpoints with, oldest first.',
+        tags: ['accounts'],
+        response: {
+          200: {
+            type: 'object',
+            required: ['keys'],
+            properties: { keys: { type: 'array', items: PARTICIPANT_KEY } },
+          },
+          '4xx': ERROR_SCHEMA,
+        },
+      },
+    },
+    async (request, reply) => {
+      const account = await accountOf(context, request, reply);
+      if (account === undefined) return reply;
+      const keys = await context.engine.store.participantKeys(account.id);
+      return send(request, reply, {
+        statusCode: 200,
+        body: { keys: keys.map((key) => participantKeyJson(participantKeyView(key))) },
+      });
+    },
+  );
+
   app.delete<{ Params: { id: string } }>(
     '/accounts/me/keys/:id',
     {
@@ -340,6 +428,10 @@ function keyView(key: ApiKeyInfo): JsonObject {
   return { id: key.id, hint: key.hint, createdAt: key.createdAt, revokedAt: key.revokedAt };
 }
 
+function participantKeyJson(key: ParticipantKey): JsonObject {
+  return { keyId: key.keyId, publicKey: key.publicKey, vkey: key.vkey, createdAt: key.createdAt };
+}
+
 /** The reply with the key made by this call in `apiKey` (a replay keeps its stored null). */
 function withSecret(answer: KeyReply): Reply {
   const { reply, apiKey } = answer;
@@ -351,7 +443,7 @@ function withSecret(answer: KeyReply): Reply {
  * A write's Idempotency-Key claim and its body (a map with only `fields`), or undefined once
  * the 400 was sent.
  */
-function writeWithFields(
+export function writeWithFields(
   request: FastifyRequest,
   reply: FastifyReply,
   account: AccountRecord,

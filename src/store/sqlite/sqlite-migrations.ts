@@ -148,4 +148,44 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ALTER TABLE entries ADD COLUMN signature TEXT;
     `,
   },
+  {
+    // Participants co-sign checkpoints (issue 13): the Ed25519 keys accounts register, and the
+    // signatures they made with them. The limits are MAX_PARTICIPANT_KEYS (20 per account) and
+    // MAX_COSIGNATURES (99 per checkpoint: with the server's line, the 100 signature lines a
+    // note reader takes); the triggers hold them when two servers write at once, as the
+    // engine's own check (a read, then a write) cannot. The pair (key_id, account_id) is what a
+    // co-signature names, so a signature is always by the account whose key it is.
+    version: 5,
+    sql: `
+      CREATE TABLE participant_keys (
+        key_id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        public_key TEXT NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL,
+        UNIQUE (key_id, account_id)
+      ) STRICT;
+      CREATE INDEX participant_keys_account ON participant_keys(account_id, created_at);
+      CREATE TRIGGER participant_keys_limit BEFORE INSERT ON participant_keys
+      WHEN (SELECT count(*) FROM participant_keys WHERE account_id = NEW.account_id) >= 20
+      BEGIN
+        SELECT RAISE(ABORT, 'an account registers at most 20 participant keys');
+      END;
+      CREATE TABLE cosignatures (
+        timeline_id TEXT NOT NULL REFERENCES timelines(id),
+        size INTEGER NOT NULL CHECK (size >= 1),
+        key_id TEXT NOT NULL,
+        account_id TEXT NOT NULL,
+        root_hash TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (timeline_id, size, key_id),
+        FOREIGN KEY (key_id, account_id) REFERENCES participant_keys(key_id, account_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE TRIGGER cosignatures_limit BEFORE INSERT ON cosignatures
+      WHEN (SELECT count(*) FROM cosignatures WHERE timeline_id = NEW.timeline_id AND size = NEW.size) >= 99
+      BEGIN
+        SELECT RAISE(ABORT, 'a checkpoint carries at most 99 co-signatures');
+      END;
+    `,
+  },
 ];

@@ -6,11 +6,13 @@ import type { Store } from '../store.js';
 import type {
   AccountRecord,
   ApiKeyInfo,
+  CosignatureRecord,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
   OutboxRecord,
   OwnedTimeline,
+  ParticipantKeyRecord,
   ResultRecord,
   TimelineRecord,
   SigningKeyRecord,
@@ -107,6 +109,38 @@ export class SqliteStore implements Store {
         privateKey: String(row.private_key),
         createdAt: Number(row.created_at),
         retiredAt: row.retired_at === null ? null : Number(row.retired_at),
+      })),
+    );
+  }
+
+  participantKeys(accountId: string): Promise<ParticipantKeyRecord[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT * FROM participant_keys WHERE account_id = ? ORDER BY created_at, key_id',
+        accountId,
+      ).map(participantKeyOf),
+    );
+  }
+
+  participantKey(keyId: string): Promise<ParticipantKeyRecord | undefined> {
+    const row = this.get('SELECT * FROM participant_keys WHERE key_id = ?', keyId);
+    return Promise.resolve(row === undefined ? undefined : participantKeyOf(row));
+  }
+
+  cosignatures(timelineId: string, size: number): Promise<CosignatureRecord[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT * FROM cosignatures WHERE timeline_id = ? AND size = ? ORDER BY created_at, key_id',
+        timelineId,
+        size,
+      ).map((row) => ({
+        timelineId: String(row.timeline_id),
+        size: Number(row.size),
+        keyId: String(row.key_id),
+        accountId: String(row.account_id),
+        rootHash: String(row.root_hash),
+        signature: String(row.signature),
+        createdAt: Number(row.created_at),
       })),
     );
   }
@@ -434,6 +468,25 @@ export class SqliteStore implements Store {
         JSON.stringify(type.definition),
         type.createdAt,
       );
+    for (const key of batch.participantKeys)
+      this.run(
+        'INSERT INTO participant_keys (key_id, account_id, public_key, created_at) VALUES (?, ?, ?, ?)',
+        key.keyId,
+        key.accountId,
+        key.publicKey,
+        key.createdAt,
+      );
+    for (const row of batch.cosignatures)
+      this.run(
+        'INSERT INTO cosignatures (timeline_id, size, key_id, account_id, root_hash, signature, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        row.timelineId,
+        row.size,
+        row.keyId,
+        row.accountId,
+        row.rootHash,
+        row.signature,
+        row.createdAt,
+      );
   }
 
   private writeDocument(record: DocumentRecord, expectedVersion: number): void {
@@ -495,6 +548,15 @@ function accountOf(row: Row | undefined): AccountRecord | undefined {
     id: String(row.id),
     email: String(row.email),
     timelineId: String(row.timeline_id),
+    createdAt: Number(row.created_at),
+  };
+}
+
+function participantKeyOf(row: Row): ParticipantKeyRecord {
+  return {
+    keyId: String(row.key_id),
+    accountId: String(row.account_id),
+    publicKey: String(row.public_key),
     createdAt: Number(row.created_at),
   };
 }
