@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../model/canonical-json.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 
 /**
@@ -11,8 +13,8 @@ import type { JsonObject, JsonValue } from '../model/json.js';
  *   and proved (`entry.proof`) to be in its timeline's signed checkpoint (`timelines[].checkpoint`,
  *   a C2SP signed note that participants may have co-signed);
  * - inputs that are not entries (initialisation, timers, REST calls without a timeline) and
- *   every recorded result are vouched for by replay: the processor is deterministic, and the
- *   server signed the document's head (`head`: its id, version and BlueId after the last input);
+ *   every recorded result are vouched for by replay (the processor is deterministic) and by
+ *   the server's signed head (`head`: the id, version, BlueId and history hash);
  * - the keys are the server's published keys (`GET /.well-known/paydoc/keys`); a key id is
  *   derived from its public key, so a swapped key names itself as another.
  */
@@ -37,7 +39,8 @@ export interface ExportBundle {
   final: { version: number; blueId: string; document: JsonObject };
   /**
    * The server's signed note of the document's head: `paydoc/documents/<id>`, then the
-   * version, then the BlueId, one per line.
+   * version, the BlueId and the history hash (historyHash: every input and result, chained),
+   * one per line.
    */
   head: string;
   keys: BundleKey[];
@@ -106,6 +109,27 @@ export function headOrigin(documentId: string): string {
 }
 
 /** The text the server signs as a document's head. */
-export function headBody(documentId: string, version: number, blueId: string): string {
-  return `${headOrigin(documentId)}\n${version}\n${blueId}\n`;
+export function headBody(
+  documentId: string,
+  version: number,
+  blueId: string,
+  history: string,
+): string {
+  return `${headOrigin(documentId)}\n${version}\n${blueId}\n${history}\n`;
+}
+
+/**
+ * The hash of a document's history: SHA-256 chained over the canonical JSON of each input
+ * (version, origin, time, event, result), base64. The head signs it, so what the replay alone
+ * would not vouch for (the time of an input that changed nothing, a recorded refusal) is
+ * signed too.
+ */
+export function historyHash(inputs: readonly BundleInput[]): string {
+  let chain = createHash('sha256').update('paydoc history v1').digest();
+  for (const input of inputs) {
+    const { version, origin, at, event, result } = input;
+    const text = canonicalJson({ version, origin, at, event, result } as unknown as JsonValue);
+    chain = createHash('sha256').update(chain).update(text).digest();
+  }
+  return chain.toString('base64');
 }

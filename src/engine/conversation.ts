@@ -78,7 +78,9 @@ export class Conversation {
     const document = initialized.document;
     let book: PaymentBook = EMPTY_BOOK;
     let answers: JsonObject[] = [];
-    if (initialized.status.kind === 'ok') {
+    // As the server has always done: a document that initialised (even one that terminated
+    // doing so) has its payment opened and what it emitted executed; a refused one has not.
+    if (initialized.status.kind !== 'rejected') {
       const opened = this.desk.onCreated(book, document, documentId, at);
       const emitted = this.desk.onEmitted(
         opened.book,

@@ -1,5 +1,5 @@
-import { canonicalJson } from '../model/canonical-json.js';
-import type { JsonObject } from '../model/json.js';
+import type { JsonObject, JsonValue } from '../model/json.js';
+import { TYPE_KEYS } from '../model/node.js';
 import { isJsonObject } from '../model/json.js';
 import type { Store } from '../store/store.js';
 import type { EntryRecord, ResultRecord, TypeRecord } from '../store/store-records.js';
@@ -7,7 +7,7 @@ import { encodeBase64 } from '../tlog/base64.js';
 import { consistencyProof } from '../tlog/merkle.js';
 import { MerkleTree } from '../tlog/merkle-tree.js';
 import type { BundleCosigner, BundleInput, BundleTimeline, ExportBundle } from './bundle-format.js';
-import { BUNDLE_FORMAT, BUNDLE_VERSION, headBody } from './bundle-format.js';
+import { BUNDLE_FORMAT, BUNDLE_VERSION, headBody, historyHash } from './bundle-format.js';
 import type { Meter } from './timeline-log.js';
 import {
   cosignerKeys,
@@ -138,7 +138,7 @@ export async function exportBundle(
     inputs,
     timelines,
     final: { version: record.version, blueId: record.blueId, document: record.state },
-    head: source.signNote(headBody(documentId, record.version, record.blueId)),
+    head: source.signNote(headBody(documentId, record.version, record.blueId, historyHash(inputs))),
     keys,
     cosigners: [...cosigners.values()],
   };
@@ -168,28 +168,53 @@ function timelineSizes(results: readonly ResultRecord[]): Map<string, number> {
 }
 
 /**
- * The owner's own types the document needs to be replayed: those its genesis or inputs name
- * (by BlueId or by name), and those these name in turn, in the order they were added. An
- * owner's other types are the owner's business, not the bundle's.
+ * The owner's own types the document needs to be replayed: those its genesis or inputs refer
+ * to (a type alias or a `{blueId}`), and those these refer to in turn, among the types that
+ * existed when its last input was processed, in the order they were added. An owner's other
+ * types are the owner's business, not the bundle's.
  */
 function ownTypesNamed(
   types: readonly TypeRecord[],
   genesis: JsonObject,
   results: readonly ResultRecord[],
 ): JsonObject[] {
-  const texts = [canonicalJson(genesis), ...results.map((result) => canonicalJson(result.event))];
+  const until = results.at(-1)?.at ?? 0;
+  const candidates = types.filter((type) => type.createdAt <= until);
+  const refs = new Set<string>();
+  const pending: JsonValue[] = [genesis, ...results.map((result) => result.event)];
   const included = new Set<TypeRecord>();
-  const names = (type: TypeRecord) => [type.blueId, `"${type.name}"`, `/${type.name}"`];
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const type of types) {
+  while (pending.length > 0) {
+    collectTypeRefs(pending.pop() as JsonValue, refs);
+    for (const type of candidates) {
       if (included.has(type)) continue;
-      if (!texts.some((text) => names(type).some((name) => text.includes(name)))) continue;
+      const named = [type.blueId, type.name, `Own/${type.name}`, `Local/${type.name}`];
+      if (!named.some((name) => refs.has(name))) continue;
       included.add(type);
-      texts.push(canonicalJson(type.definition));
-      grew = true;
+      pending.push(type.definition);
     }
   }
-  return types.filter((type) => included.has(type)).map((type) => type.definition);
+  return candidates.filter((type) => included.has(type)).map((type) => type.definition);
+}
+
+/** Every type alias (under type, itemType, keyType, valueType) and `{blueId}` in a tree. */
+function collectTypeRefs(root: JsonValue, refs: Set<string>): void {
+  const stack: JsonValue[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop() as JsonValue;
+    if (Array.isArray(node)) {
+      stack.push(...node);
+      continue;
+    }
+    if (!isJsonObject(node)) continue;
+    for (const key of Object.keys(node)) {
+      const child = node[key] as JsonValue;
+      if (key === 'blueId' && typeof child === 'string') refs.add(child);
+      else if ((TYPE_KEYS as readonly string[]).includes(key)) {
+        const alias =
+          typeof child === 'string' ? child : isJsonObject(child) ? child.value : undefined;
+        if (typeof alias === 'string') refs.add(alias);
+        else stack.push(child);
+      } else stack.push(child);
+    }
+  }
 }

@@ -1,3 +1,4 @@
+import { encodeBase64 } from './base64.js';
 import { nodeHash, emptyRoot, HASH_SIZE } from './merkle.js';
 
 /**
@@ -60,6 +61,42 @@ export class MerkleTree {
       position = Math.floor(position / 2);
     }
     return path;
+  }
+
+  /**
+   * {@link provesLeaf} of a proof as its base64 texts (as a bundle carries it): each node is
+   * encoded once, however many paths go through it, and nothing is decoded.
+   */
+  provesLeafText(index: number, proof: readonly string[]): boolean {
+    if (!Number.isSafeInteger(index) || index < 0 || index >= this.size) return false;
+    let at = 0;
+    let position = index;
+    for (let level = 0; level < this.levels.length - 1; level++) {
+      const nodes = this.levels[level] as Uint8Array[];
+      const sibling = position % 2 === 0 ? position + 1 : position - 1;
+      if (sibling < nodes.length) {
+        if (proof[at] !== this.textOf(level, sibling)) return false;
+        at += 1;
+      }
+      position = Math.floor(position / 2);
+    }
+    return at === proof.length;
+  }
+
+  private readonly texts = new Map<number, string[]>();
+
+  private textOf(level: number, index: number): string {
+    let texts = this.texts.get(level);
+    if (texts === undefined) {
+      texts = [];
+      this.texts.set(level, texts);
+    }
+    let text = texts[index];
+    if (text === undefined) {
+      text = encodeBase64((this.levels[level] as Uint8Array[])[index] as Uint8Array);
+      texts[index] = text;
+    }
+    return text;
   }
 
   /** Does `proof` prove the leaf at `index` in this tree? (It must be the tree's own path.) */

@@ -1,4 +1,6 @@
-import { blueId } from '../model/blue-id.js';
+import type { Resolver } from '../model/blue-id.js';
+import { blueId, resolvedBlueId } from '../model/blue-id.js';
+import { TYPE_KEYS } from '../model/node.js';
 import type { JsonValue } from '../model/json.js';
 import type { TypeRegistry } from './type-registry.js';
 import { replaceTypeRefs } from './type-refs.js';
@@ -9,7 +11,28 @@ import { replaceTypeRefs } from './type-refs.js';
  * unknown aliases and `{blueId}` references are hashed as they stand.
  */
 export function documentBlueId(document: JsonValue, registry: TypeRegistry): string {
+  return resolvedBlueId(document, resolverOf(registry));
+}
+
+/**
+ * The same, copying the tree and remembering nothing: the definition resolvedBlueId must agree
+ * with (test/types/document-id.test.ts holds them to each other).
+ */
+export function documentBlueIdByCopy(document: JsonValue, registry: TypeRegistry): string {
   return blueId(replaceTypeRefs(document, (alias) => registry.idOfAlias(alias)));
+}
+
+// One resolver per registry, always the same object: resolvedBlueId remembers ids by it.
+const resolvers = new WeakMap<TypeRegistry, Resolver>();
+
+function resolverOf(registry: TypeRegistry): Resolver {
+  let resolver = resolvers.get(registry);
+  if (resolver === undefined) {
+    const resolve = (alias: string) => registry.idOfAlias(alias);
+    resolver = { resolve, typeKeys: TYPE_KEYS, copy: (node) => replaceTypeRefs(node, resolve) };
+    resolvers.set(registry, resolver);
+  }
+  return resolver;
 }
 
 /**

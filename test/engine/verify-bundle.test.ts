@@ -9,6 +9,7 @@ import { BUNDLE_SCHEMA } from '../../src/engine/bundle-schema.js';
 import type { VerifyReport } from '../../src/engine/verify-bundle.js';
 import { verifyBundle, verifyExtends } from '../../src/engine/verify-bundle.js';
 import type { NewAccount } from '../../src/engine/accounts.js';
+import type { JsonObject } from '../../src/model/json.js';
 import { IsolateHost } from '../../src/sandbox/isolate-host.js';
 import { keyIdOf } from '../../src/engine/signing-keys.js';
 import { encodeBase64 } from '../../src/tlog/base64.js';
@@ -422,6 +423,82 @@ const tampers: Tamper[] = [
     /^\/head$/,
   ],
   [
+    'an input’s time',
+    (b) => {
+      const input = b.inputs[courierEntry()];
+      if (input) input.at += 1;
+    },
+    'head',
+    /^\/head$/,
+  ],
+  [
+    'an invented input that claims to have run out of budget',
+    (b) => {
+      const last = b.inputs.at(-1) as ExportBundle['inputs'][number];
+      b.inputs.push({
+        version: last.version + 1,
+        origin: 'input',
+        at: last.at,
+        event: {
+          kind: 'direct',
+          channel: 'paymentProcessor',
+          event: { type: 'Conversation/Chat Message', message: 'refund me' },
+          by: { actor: { accountId: 'acct_bob', kind: 'principal' }, source: 'apiCall' },
+        },
+        result: {
+          status: { kind: 'rejected', code: 'budget_exceeded', reason: 'out of CPU' },
+          patches: [],
+          emitted: [],
+          blueId: last.result.blueId,
+        },
+      });
+      b.final.version += 1;
+    },
+    'head',
+    /^\/head$/,
+  ],
+  [
+    'a key __proto__ hidden in an entry',
+    (b) => {
+      const entry = b.inputs[courierEntry()]?.event.entry as Json;
+      Object.defineProperty(entry, '__proto__', {
+        value: { admin: true },
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
+    },
+    'format',
+    /\/__proto__$/,
+  ],
+  [
+    'an event nested a thousand levels deep',
+    (b) => {
+      let deep: JsonObject = {};
+      for (let i = 0; i < 1000; i++) deep = { a: deep };
+      const input = b.inputs[1];
+      if (input) input.event = { ...input.event, deep };
+    },
+    'format',
+    /^\/inputs\/1\/event/,
+  ],
+  [
+    'a co-signer that calls itself the server, over a forged checkpoint',
+    (b) => {
+      const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+      const raw = ed25519PublicKeyBytes(publicKey);
+      b.cosigners.push({ keyId: keyIdOf(raw), accountId: 'paydoc', publicKey: encodeBase64(raw) });
+      const timeline = b.timelines[0];
+      if (timeline) {
+        const body = timeline.checkpoint.slice(0, timeline.checkpoint.indexOf('\n\n') + 1);
+        const forged = body.replace(/\n[^\n]+\n$/, `\n${encodeBase64(new Uint8Array(32))}\n`);
+        timeline.checkpoint = signNote(forged, [ed25519Signer('paydoc', privateKey)]);
+      }
+    },
+    'cosignature',
+    /^\/cosigners\/\d+\/accountId$/,
+  ],
+  [
     'an unknown format version',
     (b) => {
       (b as unknown as Json).version = 2;
@@ -456,6 +533,40 @@ describe('a changed bundle', () => {
     if (report.ok) return;
     expect(report.divergence).toMatchObject({ check: 'result', version: input?.version });
     expect(report.divergence.pointer).toMatch(/^\/\d+\/val$/);
+  });
+});
+
+describe('pinned keys', () => {
+  it('verifies with the server’s published keys, and not with others', async () => {
+    const published = await t.app.inject({ method: 'GET', url: '/.well-known/paydoc/keys' });
+    const ids = new Set(
+      (published.json() as { keys: { keyId: string }[] }).keys.map((key) => key.keyId),
+    );
+    const pinned = await verifyBundle(bundle, { sandbox, trustedKeys: ids });
+    expect(pinned.ok && pinned.summary.pinned).toBe(true);
+    const unpinned = await verify(bundle);
+    expect(unpinned.ok && unpinned.summary.pinned).toBe(false);
+    const other = await verifyBundle(bundle, {
+      sandbox,
+      trustedKeys: new Set(['ed25519:someoneelse']),
+    });
+    expect(other.ok).toBe(false);
+    if (!other.ok) expect(other.divergence).toMatchObject({ check: 'keys', at: '/keys/0' });
+  });
+
+  it('a newer history under a key the older bundle never showed is refused', async () => {
+    const forged = copy();
+    const { publicKey } = generateKeyPairSync('ed25519');
+    const raw = ed25519PublicKeyBytes(publicKey);
+    forged.keys.push({
+      keyId: keyIdOf(raw),
+      publicKey: encodeBase64(raw),
+      createdAt: 0,
+      retiredAt: null,
+    });
+    const report = await verifyExtends(forged, bundle, { sandbox });
+    expect(report.ok).toBe(false);
+    if (!report.ok) expect(report.divergence.check).toBe('previous');
   });
 });
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inclusionProof, leafHash, rootHash, verifyInclusion } from '../../src/tlog/merkle.js';
 import { MerkleTree } from '../../src/tlog/merkle-tree.js';
+import { encodeBase64 } from '../../src/tlog/base64.js';
 
 function leaves(count: number): Uint8Array[] {
   return Array.from({ length: count }, (_, i) =>
@@ -33,6 +34,7 @@ describe('MerkleTree (levels)', () => {
           true,
         );
         expect(tree.provesLeaf(index, proof)).toBe(true);
+        expect(tree.provesLeafText(index, proof.map(encodeBase64))).toBe(true);
       }
     }
   });
@@ -45,10 +47,13 @@ describe('MerkleTree (levels)', () => {
       const hash = changed[at] as Uint8Array;
       hash[7] = (hash[7] as number) ^ 1;
       expect(tree.provesLeaf(21, changed)).toBe(false);
+      expect(tree.provesLeafText(21, changed.map(encodeBase64))).toBe(false);
     }
     expect(tree.provesLeaf(21, proof.slice(1))).toBe(false);
     expect(tree.provesLeaf(21, [...proof, proof[0] as Uint8Array])).toBe(false);
     expect(tree.provesLeaf(22, proof)).toBe(false);
+    expect(tree.provesLeafText(21, proof.slice(1).map(encodeBase64))).toBe(false);
+    expect(tree.provesLeafText(22, proof.map(encodeBase64))).toBe(false);
     expect(tree.provesLeaf(37, proof)).toBe(false);
     expect(() => tree.inclusionProof(-1)).toThrow(RangeError);
   });

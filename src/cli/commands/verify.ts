@@ -85,6 +85,11 @@ export async function verifyCommand(
       `  timelines ${summary.timelines}, ${summary.entries} entries, each signed and proved in its checkpoint`,
       `  signatures ${summary.signatures} by the server (keys ${summary.keys.join(', ') || 'none'}), ${summary.cosignatures} co-signatures`,
       `  blueId    ${summary.blueId}`,
+      ...(summary.pinned
+        ? []
+        : [
+            "  keys      taken from the bundle itself: compare them with the server's /.well-known/paydoc/keys, or pass --keys",
+          ]),
     ].join('\n'),
   );
   return 0;
