@@ -5,6 +5,7 @@ import { languageBenchmarks } from './language.js';
 import { printTable } from './measure.js';
 import { SIGNING_TABLE_TITLE, signingBenchmarks } from './signing.js';
 import { VERIFY_TABLE_TITLE, verifyBenchmarks } from './verify.js';
+import { WEBHOOK_TABLE_TITLE, webhookBenchmarks } from './webhooks.js';
 import { paymentBenchmarks } from './payments.js';
 import { growthBenchmark, throughputBenchmarks, workloadBenchmarks } from './processor.js';
 
@@ -20,5 +21,6 @@ printTable('Processor cost over time (issue 3)', await growthBenchmark());
 printTable('Payments, in process (issue 4)', await paymentBenchmarks());
 printTable(SIGNING_TABLE_TITLE, await signingBenchmarks());
 printTable(VERIFY_TABLE_TITLE, await verifyBenchmarks());
+printTable(WEBHOOK_TABLE_TITLE, await webhookBenchmarks());
 printTable(HTTP_TABLE_TITLE, await httpBenchmarks());
 printTable(FAIRNESS_TABLE_TITLE, await fairnessBenchmarks());

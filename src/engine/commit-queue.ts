@@ -1,5 +1,6 @@
 import { PaydocError } from '../errors/paydoc-error.js';
 import type { Store } from '../store/store.js';
+import type { WriteBatch } from '../store/store-records.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
 import { HeadCache, WorkingSet } from './working-set.js';
@@ -140,6 +141,16 @@ export class CommitQueue {
     this.maxWaiting = options.maxWaiting ?? 10_000;
     this.maxRunningPerLane = options.maxRunningPerLane ?? 4;
     this.next = this.root();
+  }
+
+  private readonly listeners = new Set<(batch: WriteBatch) => void>();
+
+  /**
+   * Calls `listener` with every batch once it is durable (the webhook worker wakes on new
+   * deliveries). A listener must not throw, and must not wait: it runs inside the commit path.
+   */
+  onCommit(listener: (batch: WriteBatch) => void): void {
+    this.listeners.add(listener);
   }
 
   /** Queues a write; resolves with its reply once durable (or with the stored reply of a replay). */
@@ -367,8 +378,10 @@ export class CommitQueue {
   /** Commits a root set; answers what failed, if anything (then nothing of it was written). */
   private async write(set: WorkingSet): Promise<unknown> {
     try {
-      await this.store.commit(set.toBatch());
+      const batch = set.toBatch();
+      await this.store.commit(batch);
       set.publish();
+      for (const listener of this.listeners) listener(batch);
       return undefined;
     } catch (error) {
       // What the cache holds may be what failed to commit: read the store afresh.

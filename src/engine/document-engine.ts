@@ -22,6 +22,7 @@ import type {
   EntryRecord,
   SigningKeyRecord,
   TypeRecord,
+  WriteBatch,
 } from '../store/store-records.js';
 import { MAX_OWN_TYPES } from '../types/own-types.js';
 import type { CommitQueueOptions, IdempotencyClaim, Job } from './commit-queue.js';
@@ -41,9 +42,10 @@ import { addAccount, OPERATOR_ACCOUNT } from './accounts.js';
 import type { BindingContext } from './bind-document.js';
 import { bindDocument } from './bind-document.js';
 import { Conversation } from './conversation.js';
+import { answerEventType } from './event-catalogue.js';
+import { EventWriter, notificationEndpoint } from './webhook-events.js';
 import type { Actor } from './timeline-entry.js';
 import { PROCESSOR_ACCOUNT_ID, PROCESSOR_ACTOR, principal, stampEntry } from './timeline-entry.js';
-import type { InvoiceNotification } from '../payments/bitcoin/invoice-types.js';
 
 /** The account that owns the payment processor's timelines (paymentProcessor, proxies). */
 export const PROCESSOR_ACCOUNT: AccountRecord = {
@@ -228,6 +230,11 @@ export class DocumentEngine {
    */
   write<T>(job: Job<T>): Promise<Reply> {
     return this.queue.submit(job);
+  }
+
+  /** Calls `listener` with every batch once it is durable (see CommitQueue.onCommit). */
+  onCommit(listener: (batch: WriteBatch) => void): void {
+    this.queue.onCommit(listener);
   }
 
   /** Stops taking writes once those queued are durable. */
@@ -499,7 +506,7 @@ export class DocumentEngine {
     for (const { channel } of scopeChannels(initialized.document, registry))
       if (channel.kind === 'timeline' && channel.timelineId !== undefined)
         set.subscribe(documentId, channel.timelineId);
-    const { talk, cursor } = this.conversation(set, space, record, at);
+    const { talk, cursor } = await this.conversation(set, space, record, at);
     const settled = await talk.created(
       initialized,
       { kind: 'initialize', timestamp: at },
@@ -694,7 +701,7 @@ export class DocumentEngine {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
     const space = await this.spaces.of(record.ownerId);
-    const { talk, cursor } = this.conversation(set, space, record, at);
+    const { talk, cursor } = await this.conversation(set, space, record, at);
     const settled = await talk.input(
       { document: record.state, book: bookOf(record) },
       event,
@@ -711,28 +718,50 @@ export class DocumentEngine {
    * appended to the processor's timeline and to the outbox, every step written to the working
    * set (a result row, the document's new head, its book).
    */
-  private conversation(
+  private async conversation(
     set: WorkingSet,
     space: TypeSpace,
     record: DocumentRecord,
     at: number,
-  ): { talk: Conversation; cursor: Cursor } {
+  ): Promise<{ talk: Conversation; cursor: Cursor }> {
     const cursor: Cursor = { head: record };
+    // The owner's endpoints as committed: one read per input, for the deliveries its events
+    // get in the same commit.
+    const events = new EventWriter(
+      set,
+      record.ownerId,
+      await this.store.webhookEndpoints(record.ownerId),
+      await notificationEndpoint(this.store, record),
+    );
     const talk = new Conversation(space.desk, {
       process: (document, event) => this.process(space, document, event),
       append: (timelineId, answer, when) =>
         this.append(set, timelineId, answer, PROCESSOR_ACTOR, when),
       record: (step) => {
-        if (step.answer !== undefined)
-          set.rows.outbox.push({
-            documentId: record.id,
-            kind: 'payment.event',
-            payload: step.answer,
-            createdAt: at,
-          });
         if (step.origin === 'input') cursor.inputResult ??= step.result;
         const next = this.record(set, space, cursor.head, step.event, step.result, step.origin, at);
-        cursor.head = this.withBook(set, next, step.book, step.notifications, at);
+        cursor.head = this.withBook(set, next, step.book);
+        const document = cursor.head.state;
+        if (step.event.kind === 'initialize' && step.result.status.kind !== 'rejected')
+          events.add('document.created', record.id, { document }, at);
+        const type = step.answer === undefined ? undefined : answerEventType(step.answer);
+        if (type !== undefined && step.answer !== undefined)
+          events.add(type, record.id, { event: step.answer, document }, at);
+        // BitPay notifications, to the invoice's notificationURL (as BitPay sends them).
+        for (const notification of step.notifications)
+          events.notify(
+            record.id,
+            notification.url,
+            notification.body as unknown as JsonObject,
+            at,
+          );
+        if (step.result.status.kind === 'terminated')
+          events.add(
+            'document.terminated',
+            record.id,
+            { status: step.result.status as unknown as JsonObject, document },
+            at,
+          );
       },
     });
     return { talk, cursor };
@@ -775,21 +804,7 @@ export class DocumentEngine {
     return next;
   }
 
-  private withBook(
-    set: WorkingSet,
-    record: DocumentRecord,
-    book: PaymentBook,
-    notifications: readonly InvoiceNotification[],
-    at: number,
-  ): DocumentRecord {
-    // Invoice notifications go to the outbox (delivered by the webhook stage), not the book.
-    for (const notification of notifications)
-      set.rows.outbox.push({
-        documentId: record.id,
-        kind: 'invoice.notification',
-        payload: notification as unknown as JsonObject,
-        createdAt: at,
-      });
+  private withBook(set: WorkingSet, record: DocumentRecord, book: PaymentBook): DocumentRecord {
     if (book === bookOf(record)) return record;
     const next = { ...record, book: book as unknown as JsonObject };
     set.putDocument(next);

@@ -152,9 +152,18 @@ export const ERROR_CATALOGUE = {
   invalid_signature:
     'A co-signature that does not verify: not made by the key, under the account id, over the checkpoint of that size.',
   too_many_cosignatures: 'The checkpoint of this size carries as many co-signatures as a note may.',
+  too_many_webhook_endpoints: 'The account has as many webhook endpoints as it may (16).',
+  unknown_event_type: 'Not a webhook event type of the catalogue (docs/webhooks.md).',
   storage_unavailable:
     'The database cannot take writes now (disk full); nothing was written; retry after Retry-After.',
   invalid_encoding: 'The request body is not valid UTF-8.',
+  // Webhooks (the outbox)
+  webhook_url_invalid:
+    'A webhook URL that is not an absolute https URL of at most 2048 characters without credentials.',
+  webhook_url_refused:
+    'A webhook URL whose host is, or resolves to, a loopback, private, link-local or otherwise non-public address.',
+  webhook_dns_failed:
+    'The host name of a webhook URL does not resolve (no address, or DNS failed).',
 } as const;
 
 /** A stable error code from {@link ERROR_CATALOGUE}. */

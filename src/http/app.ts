@@ -15,6 +15,7 @@ import { typeRoutes } from './routes/type-routes.js';
 import { keyRoutes } from './routes/key-routes.js';
 import { logRoutes } from './routes/log-routes.js';
 import { exportRoutes } from './routes/export-routes.js';
+import { webhookRoutes } from './routes/webhook-routes.js';
 import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
@@ -30,6 +31,11 @@ export interface AppOptions {
   bodyLimit?: number;
   /** pino logger options, or false (default false: the CLI logs what matters). */
   logger?: boolean | { level: string };
+  /**
+   * Webhook URLs may be http and point at loopback or private addresses (development and
+   * tests; PAYDOC_WEBHOOK_ALLOW_PRIVATE=1). Off by default.
+   */
+  webhookAllowPrivate?: boolean;
 }
 
 /**
@@ -83,6 +89,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     validator: options.validator,
     auth: new Authenticator(options.engine.store),
     turns: new AccountTurns(),
+    webhookAllowPrivate: options.webhookAllowPrivate ?? false,
   };
   blueRoutes(app, context);
   timelineRoutes(app, context);
@@ -92,6 +99,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   keyRoutes(app, context);
   logRoutes(app, context);
   exportRoutes(app, context);
+  webhookRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

@@ -22,6 +22,8 @@ export interface HttpContext {
   auth: Authenticator;
   /** Fair shares of the event loop for reading and checking bodies, per account. */
   turns: AccountTurns;
+  /** Webhook URLs may be http and private (development, tests). */
+  webhookAllowPrivate: boolean;
 }
 
 /** Sends a reply as JSON, or as YAML when the client's Accept asks for it. */

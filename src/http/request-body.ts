@@ -137,3 +137,25 @@ export function integerParam(
     };
   return { ok: true, value: number };
 }
+
+/**
+ * A text query parameter, given at most once (a repeated one arrives as a list: refused), at
+ * most `maxLength` characters; undefined when absent.
+ */
+export function textParam(
+  value: JsonValue | undefined,
+  name: string,
+  maxLength = 256,
+): { ok: true; value: string | undefined } | { ok: false; error: ServiceError } {
+  if (value === undefined) return { ok: true, value: undefined };
+  if (typeof value !== 'string' || value.length > maxLength)
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_request',
+        message: `${name} is one text of at most ${maxLength} characters`,
+        param: name,
+      },
+    };
+  return { ok: true, value };
+}

@@ -9,6 +9,8 @@ import {
 import { DocumentEngine, PROCESSOR_ACCOUNT } from '../engine/document-engine.js';
 import { PaydocError } from '../errors/paydoc-error.js';
 import { TimerScheduler } from '../engine/timer-scheduler.js';
+import { WebhookWorker } from '../engine/webhook-worker.js';
+import { timeScaleFromEnv } from '../outbox/retry-schedule.js';
 import { SupervisedSandbox } from '../sandbox/supervised-sandbox.js';
 import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { defaultTypeRegistry } from '../types/load-library.js';
@@ -29,6 +31,27 @@ export interface ServerOptions {
   workers?: number;
   bodyLimit?: number;
   logger?: boolean | { level: string };
+  /**
+   * Webhooks to http and private addresses (development, tests). Default: the environment's
+   * PAYDOC_WEBHOOK_ALLOW_PRIVATE=1, else off.
+   */
+  webhookAllowPrivate?: boolean;
+  /**
+   * The webhook retry schedule's scale (1: retries for three days). Default: the environment's
+   * PAYDOC_WEBHOOK_TIME_SCALE, else 1; tests compress it.
+   */
+  webhookTimeScale?: number;
+  /** How long a webhook POST may take (default 10 s). */
+  webhookTimeoutMs?: number;
+}
+
+/**
+ * PAYDOC_WEBHOOK_TIMEOUT_MS: how long a webhook POST may take (default 10 s; tests shorten
+ * it, and with it how long a crashed server's claims hold).
+ */
+function webhookTimeoutFromEnv(env: NodeJS.ProcessEnv): number {
+  const ms = Number(env.PAYDOC_WEBHOOK_TIMEOUT_MS ?? '');
+  return Number.isInteger(ms) && ms >= 100 && ms <= 60_000 ? ms : 10_000;
 }
 
 /** A running server. */
@@ -70,6 +93,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     throw error;
   }
   const { firstKey, operatorKey } = keys;
+  const webhookAllowPrivate =
+    options.webhookAllowPrivate ?? process.env.PAYDOC_WEBHOOK_ALLOW_PRIVATE === '1';
+  const scale = options.webhookTimeScale ?? timeScaleFromEnv(process.env);
   let app: FastifyInstance | undefined;
   let closing = false;
   let url: string;
@@ -78,6 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       engine,
       registry,
       validator,
+      webhookAllowPrivate,
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
@@ -100,6 +127,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const server = app;
   const scheduler = new TimerScheduler(engine);
   scheduler.start();
+  const webhooks = new WebhookWorker({
+    store,
+    writer: engine,
+    allowPrivate: webhookAllowPrivate,
+    timeScale: scale,
+    timeoutMs: options.webhookTimeoutMs ?? webhookTimeoutFromEnv(process.env),
+  });
+  webhooks.start();
+  // New deliveries are sent at once, not at the next poll.
+  engine.onCommit((batch) => {
+    if (batch.deliveries.length > 0 || batch.deliveryUpdates.length > 0) webhooks.kick();
+  });
   return {
     app: server,
     engine,
@@ -109,6 +148,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     close: async () => {
       closing = true;
       await scheduler.stop();
+      await webhooks.close();
       await server.close();
       await engine.close();
       await sandbox.close();

@@ -191,6 +191,96 @@ export interface TypeRecord {
   createdAt: number;
 }
 
+/** A webhook event (`evt_…`): what happened to a document, for its account. */
+export interface EventRecord {
+  /** `evt_…`, made by the engine; a second event with one id is a conflict. */
+  id: string;
+  accountId: string;
+  /** Dotted: `payment.captured`, `invoice.paid`, `document.created`, … */
+  type: string;
+  documentId: string | null;
+  /** ms */
+  createdAt: number;
+  data: JsonObject;
+}
+
+/** An event as it is read back, with the position the store gave it. */
+export interface StoredEvent extends EventRecord {
+  /** Assigned by the store when the event is written: increasing, never reused. */
+  seq: number;
+}
+
+/** Where an account wants its events sent (`we_…`). */
+export interface WebhookEndpointRecord {
+  /** `we_…` */
+  id: string;
+  accountId: string;
+  url: string;
+  /** Event types it wants; null: all. */
+  events: string[] | null;
+  description: string | null;
+  /** `whsec_…` */
+  secret: string;
+  /** The secret before the last rotation, still signing until previousSecretUntil. */
+  previousSecret: string | null;
+  previousSecretUntil: number | null;
+  status: 'enabled' | 'disabled' | 'deleted';
+  createdAt: number;
+  /** When it started failing without a success since (null when healthy). */
+  failingSince: number | null;
+  disabledAt: number | null;
+}
+
+/** One event on its way to one endpoint (`dlv_…`). */
+export interface DeliveryRecord {
+  /** `dlv_…` */
+  id: string;
+  eventId: string;
+  endpointId: string;
+  accountId: string;
+  state: 'pending' | 'delivered' | 'failed';
+  attempts: number;
+  /** When the next attempt is due, while pending. */
+  nextAttemptAt: number | null;
+  /** Until when a worker holds it ({@link Store.claimDueDeliveries}); null when unclaimed. */
+  leaseUntil: number | null;
+  createdAt: number;
+  deliveredAt: number | null;
+}
+
+/** What one attempt of a delivery got back. */
+/**
+ * How many deliveries of one endpoint a claim may hold at once (`perEndpoint`), counting those
+ * the claimer has in flight already (`busy`, by endpoint id): a slow endpoint's backlog is
+ * left for later claims instead of waiting out its leases.
+ */
+export interface DeliveryShare {
+  perEndpoint: number;
+  busy: ReadonlyMap<string, number>;
+}
+
+export interface DeliveryAttemptRecord {
+  deliveryId: string;
+  /** 1, 2, …: one row per (deliveryId, attempt). */
+  attempt: number;
+  at: number;
+  /** The endpoint's HTTP status; null when no response came (timeout, refused connection). */
+  statusCode: number | null;
+  latencyMs: number;
+  error: string | null;
+  nextAttemptAt: number | null;
+}
+
+/** A delivery's progress after an attempt, written by id (an unknown id is a conflict). */
+export interface DeliveryUpdate {
+  id: string;
+  state: DeliveryRecord['state'];
+  attempts: number;
+  nextAttemptAt: number | null;
+  leaseUntil: number | null;
+  deliveredAt: number | null;
+}
+
 /** A document update inside a batch: `expectedVersion` 0 creates it. */
 export interface DocumentWrite {
   record: DocumentRecord;
@@ -243,6 +333,19 @@ export interface WriteBatch {
    * a key that is not the account's). Written after `participantKeys` and `timelines`.
    */
   cosignatures: CosignatureRecord[];
+  /**
+   * Webhook events (a second event with one id is a conflict). The webhook rows are written
+   * last, in this order: events, endpoints, deliveries, delivery updates, attempts.
+   */
+  events: EventRecord[];
+  /** Endpoints created or changed: a stored endpoint of that id is replaced, all of it. */
+  webhookEndpoints: WebhookEndpointRecord[];
+  /** New deliveries (of a stored event to a stored endpoint; a taken id is a conflict). */
+  deliveries: DeliveryRecord[];
+  /** Deliveries moved on, by id; an id that is not stored is a conflict. */
+  deliveryUpdates: DeliveryUpdate[];
+  /** Attempts of deliveries (one per delivery and attempt number; another is a conflict). */
+  deliveryAttempts: DeliveryAttemptRecord[];
 }
 
 /** An empty batch to fill. */
@@ -266,5 +369,10 @@ export function emptyBatch(): WriteBatch {
     keyRetirements: [],
     participantKeys: [],
     cosignatures: [],
+    events: [],
+    webhookEndpoints: [],
+    deliveries: [],
+    deliveryUpdates: [],
+    deliveryAttempts: [],
   };
 }

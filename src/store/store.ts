@@ -2,6 +2,9 @@ import type {
   AccountRecord,
   ApiKeyInfo,
   CosignatureRecord,
+  DeliveryAttemptRecord,
+  DeliveryRecord,
+  DeliveryShare,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
@@ -11,7 +14,9 @@ import type {
   ResultRecord,
   TimelineRecord,
   SigningKeyRecord,
+  StoredEvent,
   TypeRecord,
+  WebhookEndpointRecord,
   WriteBatch,
 } from './store-records.js';
 
@@ -68,6 +73,56 @@ export interface Store {
   idempotency(accountId: string, key: string): Promise<IdempotencyRecord | undefined>;
   /** Outbox rows with `id > after`, in order. */
   outbox(after: number, limit: number): Promise<OutboxRecord[]>;
+
+  /**
+   * The account's webhook events, newest first (by seq, descending), at most `limit`: only
+   * those of `type` and of `documentId` when given, and only those with `seq < beforeSeq` when
+   * given (the next page starts before the last seq of this one).
+   */
+  events(
+    accountId: string,
+    filter: { type?: string; documentId?: string; beforeSeq?: number; limit: number },
+  ): Promise<StoredEvent[]>;
+  event(id: string): Promise<StoredEvent | undefined>;
+  /** Events of every account with `seq > afterSeq`, oldest first, at most `limit` (a dispatcher's feed). */
+  eventsAfter(afterSeq: number, limit: number): Promise<StoredEvent[]>;
+  /** The account's endpoints that are not deleted, oldest first (by createdAt, then id). */
+  webhookEndpoints(accountId: string): Promise<WebhookEndpointRecord[]>;
+  /** An endpoint by id, deleted or not, whoever owns it. */
+  webhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined>;
+  /** The deliveries of one event, oldest first (by createdAt, then id). */
+  deliveriesOfEvent(eventId: string): Promise<DeliveryRecord[]>;
+  delivery(id: string): Promise<DeliveryRecord | undefined>;
+  /** A delivery's attempts in attempt order. */
+  deliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRecord[]>;
+  /**
+   * Claims up to `limit` pending deliveries that are due (`nextAttemptAt <= now`) and not held
+   * (`leaseUntil` null or `< now`), earliest `nextAttemptAt` first (then by id): in one
+   * transaction it sets their `leaseUntil` and returns them so updated. Two claimers on one
+   * database (two servers) never both get a delivery while its lease holds; once the lease
+   * has run out (a worker died mid-attempt) the delivery can be claimed again.
+   *
+   * The one write outside {@link Store.commit}: a claim is a lease, not an effect. It records
+   * no outcome and changes no document; a claim whose worker dies mid-attempt only delays the
+   * delivery until the lease runs out, and an attempt's outcome (with its delivery update,
+   * which drops the lease) is committed as usual. A claim must also read and write in one
+   * transaction, which a batch (writes only, guarded by expected versions) cannot express,
+   * and a worker should not wait in a commit group behind unrelated requests.
+   * Throws `storage_unavailable` (claiming nothing) when the database cannot take writes.
+   */
+  claimDueDeliveries(
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    share?: DeliveryShare,
+  ): Promise<DeliveryRecord[]>;
+  /**
+   * The earliest time a claim could get a pending delivery, for a worker's timer: over the
+   * pending deliveries with a `nextAttemptAt`, the least of `nextAttemptAt`, or of
+   * `leaseUntil + 1` when that is later (a lease holds through `leaseUntil`, see
+   * {@link claimDueDeliveries}); undefined when none is pending.
+   */
+  nextDeliveryAt(): Promise<number | undefined>;
 
   /**
    * Writes a batch in one durable transaction. Throws a PaydocError `store_conflict` (and

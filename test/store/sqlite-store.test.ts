@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SQLITE_MIGRATIONS } from '../../src/store/sqlite/sqlite-migrations.js';
@@ -14,6 +16,31 @@ function tempFile(): { file: string; remove: () => void } {
     file: join(dir, 'paydoc.db'),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** A claim-worker.ts process: `ready` once the store is open, `go()` starts it claiming. */
+function claimer(file: string, now: number, leaseUntil: number) {
+  const script = join(dirname(fileURLToPath(import.meta.url)), 'claim-worker.ts');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', script, file, String(now), String(leaseUntil)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  child.stdout.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+    if (out.startsWith('ready\n')) onReady();
+  });
+  const claimed = new Promise<string[]>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`claim-worker exited with ${code}`));
+      else resolve(JSON.parse(out.slice('ready\n'.length)) as string[]);
+    });
+  });
+  return { ready, go: () => child.stdin.end('go\n'), claimed };
 }
 
 storeContract('SqliteStore on a file', () => {
@@ -112,6 +139,72 @@ describe('SqliteStore on a file, beyond the contract', () => {
     expect(await store.accountByKeyHash('sha_1')).toBeUndefined();
     expect(await store.accountByKeyHash('sha_2')).toStrictEqual(account);
   });
+
+  it('two processes claiming at once never get one delivery both', async () => {
+    const { file, remove } = tempFile();
+    cleanups.push(remove);
+    const store = open(file);
+    await store.migrate();
+    const deliveries = Array.from({ length: 150 }, (_, i) => ({
+      id: `dlv_${String(i).padStart(3, '0')}`,
+      eventId: 'evt_1',
+      endpointId: 'we_1',
+      accountId: 'acct_1',
+      state: 'pending' as const,
+      attempts: 0,
+      nextAttemptAt: 1_000 + (i % 7),
+      leaseUntil: null,
+      createdAt: 1,
+      deliveredAt: null,
+    }));
+    await store.commit({
+      ...emptyBatch(),
+      accounts: [{ id: 'acct_1', email: 'one@example.com', timelineId: 'tl_1', createdAt: 1 }],
+      events: [
+        {
+          id: 'evt_1',
+          accountId: 'acct_1',
+          type: 'payment.captured',
+          documentId: null,
+          createdAt: 1,
+          data: {},
+        },
+      ],
+      webhookEndpoints: [
+        {
+          id: 'we_1',
+          accountId: 'acct_1',
+          url: 'https://hooks.example.com/',
+          events: null,
+          description: null,
+          secret: 'whsec_1',
+          previousSecret: null,
+          previousSecretUntil: null,
+          status: 'enabled',
+          createdAt: 1,
+          failingSince: null,
+          disabledAt: null,
+        },
+      ],
+      deliveries,
+    });
+    const workers = [claimer(file, 2_000, 9_000), claimer(file, 2_000, 9_000)];
+    await Promise.all(workers.map((worker) => worker.ready));
+    for (const worker of workers) worker.go();
+    const [first, second] = await Promise.all(workers.map((worker) => worker.claimed));
+    // Both took part (each paused after every claim), and no delivery went to both.
+    expect(first!.length, 'the first process claimed nothing').toBeGreaterThan(0);
+    expect(second!.length, 'the second process claimed nothing').toBeGreaterThan(0);
+    expect(first!.filter((id) => second!.includes(id))).toStrictEqual([]);
+    expect([...first!, ...second!].sort()).toStrictEqual(deliveries.map((row) => row.id));
+    // Each took its share in due order (earliest nextAttemptAt first, then id).
+    const dueOrder = [...deliveries]
+      .sort((a, b) => a.nextAttemptAt - b.nextAttemptAt || (a.id < b.id ? -1 : 1))
+      .map((row) => row.id);
+    for (const claimed of [first!, second!])
+      expect(claimed).toStrictEqual(dueOrder.filter((id) => claimed.includes(id)));
+    for (const row of deliveries) expect((await store.delivery(row.id))?.leaseUntil).toBe(9_000);
+  }, 60_000);
 
   it('close() can be called twice', async () => {
     const store = new SqliteStore(':memory:');

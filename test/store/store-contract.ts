@@ -8,13 +8,18 @@ import type {
   ApiKeyInfo,
   ApiKeyRecord,
   CosignatureRecord,
+  DeliveryAttemptRecord,
+  DeliveryRecord,
   DocumentRecord,
   EntryRecord,
+  EventRecord,
   IdempotencyRecord,
   OutboxRecord,
   ParticipantKeyRecord,
   ResultRecord,
+  StoredEvent,
   TimelineRecord,
+  WebhookEndpointRecord,
   WriteBatch,
 } from '../../src/store/store-records.js';
 
@@ -22,8 +27,9 @@ import type {
 export interface OpenedStore {
   store: Store;
   /**
-   * Opens another Store on the same data (the suite closes the first one before). Omit it for a
-   * store whose data does not outlive close(), such as SQLite `:memory:`.
+   * Opens another Store on the same data. The suite closes the first one before, except to
+   * have two stores on one database at once (two servers), which it does with a durable store
+   * only. Omit it for a store whose data does not outlive close(), such as SQLite `:memory:`.
    */
   reopen?: () => Promise<Store>;
   /** Runs after every store of the test is closed (e.g. removes a temporary file). */
@@ -199,6 +205,93 @@ function cosignature(
   };
 }
 
+function webhookEvent(
+  name: string,
+  accountId: string,
+  overrides: Partial<EventRecord> = {},
+): EventRecord {
+  return {
+    id: `evt_${name}`,
+    accountId,
+    type: 'payment.captured',
+    documentId: null,
+    createdAt: T0 + 10,
+    data: { object: 'charge', id: `ch_${name}`, amount: 500 },
+    ...overrides,
+  };
+}
+
+function endpoint(
+  name: string,
+  accountId: string,
+  overrides: Partial<WebhookEndpointRecord> = {},
+): WebhookEndpointRecord {
+  return {
+    id: `we_${name}`,
+    accountId,
+    url: `https://hooks.example.com/${name}?a=1&b=2`,
+    events: null,
+    description: null,
+    secret: `whsec_${name}`,
+    previousSecret: null,
+    previousSecretUntil: null,
+    status: 'enabled',
+    createdAt: T0 + 11,
+    failingSince: null,
+    disabledAt: null,
+    ...overrides,
+  };
+}
+
+function delivery(
+  name: string,
+  event: EventRecord,
+  to: WebhookEndpointRecord,
+  overrides: Partial<DeliveryRecord> = {},
+): DeliveryRecord {
+  return {
+    id: `dlv_${name}`,
+    eventId: event.id,
+    endpointId: to.id,
+    accountId: event.accountId,
+    state: 'pending',
+    attempts: 0,
+    nextAttemptAt: T0 + 20,
+    leaseUntil: null,
+    createdAt: T0 + 12,
+    deliveredAt: null,
+    ...overrides,
+  };
+}
+
+function deliveryAttempt(
+  deliveryId: string,
+  attempt: number,
+  overrides: Partial<DeliveryAttemptRecord> = {},
+): DeliveryAttemptRecord {
+  return {
+    deliveryId,
+    attempt,
+    at: T0 + 20 + attempt,
+    statusCode: 500,
+    latencyMs: 120,
+    error: null,
+    nextAttemptAt: T0 + 1000 * attempt,
+    ...overrides,
+  };
+}
+
+/** The update that makes `record` what it is (its state, attempts, times and lease). */
+function deliveryUpdate(record: DeliveryRecord): WriteBatch['deliveryUpdates'][number] {
+  const { id, state, attempts, nextAttemptAt, leaseUntil, deliveredAt } = record;
+  return { id, state, attempts, nextAttemptAt, leaseUntil, deliveredAt };
+}
+
+/** Events as written, without the seq the store gave them. */
+function withoutSeq(events: StoredEvent[]): EventRecord[] {
+  return events.map(({ seq: _seq, ...rest }) => rest);
+}
+
 /** An account with its own timeline: what `accounts create` commits. */
 function accountRows(name: string): WriteBatch {
   const acct = account(name);
@@ -284,6 +377,64 @@ function everyKind() {
     cosignature(aliceTimeline.id, 2, participantKeys[0]!, { createdAt: T0 + 8 }),
     cosignature(aliceTimeline.id, 1, participantKeys[2]!),
   ];
+  const events = [
+    webhookEvent('1', alice.id, {
+      type: 'document.created',
+      documentId: invoice.id,
+      data: { object: 'document', extra: TRICKY },
+    }),
+    webhookEvent('2', bob.id, { documentId: untyped.id }),
+    webhookEvent('3', alice.id, { type: 'invoice.paid', createdAt: T0 + 13 }),
+  ];
+  const endpoints = [
+    endpoint('alice_all', alice.id),
+    endpoint('alice_some', alice.id, {
+      events: ['invoice.paid', 'payment.captured'],
+      description: 'Zażółć — "orders" \\ 🚀',
+      previousSecret: 'whsec_old',
+      previousSecretUntil: T0 + 86_400_000,
+      createdAt: T0 + 10,
+      failingSince: T0 + 30,
+    }),
+    endpoint('bob_off', bob.id, {
+      events: [],
+      status: 'disabled',
+      failingSince: T0 + 20,
+      disabledAt: T0 + 40,
+    }),
+    endpoint('alice_gone', alice.id, { status: 'deleted' }),
+  ];
+  const [event1, event2] = events as [EventRecord, EventRecord];
+  const [allOfAlice, someOfAlice, bobOff] = endpoints as [
+    WebhookEndpointRecord,
+    WebhookEndpointRecord,
+    WebhookEndpointRecord,
+  ];
+  // The third delivery is written pending and leased, then updated in the same batch.
+  const failed = delivery('3', event2, bobOff, {
+    state: 'failed',
+    attempts: 2,
+    nextAttemptAt: null,
+  });
+  const deliveries = [
+    delivery('1', event1, allOfAlice),
+    delivery('2', event1, someOfAlice, {
+      state: 'delivered',
+      attempts: 1,
+      nextAttemptAt: null,
+      deliveredAt: T0 + 21,
+    }),
+    failed,
+  ];
+  const attempts = [
+    deliveryAttempt('dlv_2', 1, { statusCode: 200, latencyMs: 12.5, nextAttemptAt: null }),
+    deliveryAttempt('dlv_3', 2, {
+      statusCode: null,
+      error: 'connect ECONNREFUSED',
+      nextAttemptAt: null,
+    }),
+    deliveryAttempt('dlv_3', 1, { statusCode: 503, latencyMs: 0 }),
+  ];
   const batch = batchOf({
     accounts: [alice, bob],
     apiKeys: [
@@ -319,6 +470,14 @@ function everyKind() {
     outbox,
     participantKeys,
     cosignatures,
+    events,
+    webhookEndpoints: endpoints,
+    deliveries: [
+      ...deliveries.slice(0, 2),
+      { ...failed, state: 'pending', attempts: 1, nextAttemptAt: T0 + 22, leaseUntil: T0 + 25 },
+    ],
+    deliveryUpdates: [deliveryUpdate(failed)],
+    deliveryAttempts: attempts,
   });
   return {
     alice,
@@ -333,6 +492,10 @@ function everyKind() {
     outbox,
     participantKeys,
     cosignatures,
+    events,
+    endpoints,
+    deliveries,
+    attempts,
     batch,
   };
 }
@@ -409,6 +572,41 @@ async function expectEveryKind(store: Store, rows: ReturnType<typeof everyKind>)
   expect(await store.cosignatures(aliceTimeline.id, 1)).toStrictEqual([aliceOn1]);
   expect(await store.cosignatures(aliceTimeline.id, 3)).toStrictEqual([]);
   expect(await store.cosignatures(bobTimeline.id, 2)).toStrictEqual([]);
+
+  const stored = await store.eventsAfter(0, 100);
+  expect(withoutSeq(stored)).toStrictEqual(rows.events);
+  const seqs = stored.map((event) => event.seq);
+  for (const seq of seqs) expect(Number.isSafeInteger(seq) && seq > 0).toBe(true);
+  for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+  const [stored1, stored2, stored3] = stored as [StoredEvent, StoredEvent, StoredEvent];
+  expect(await store.events(alice.id, { limit: 10 })).toStrictEqual([stored3, stored1]);
+  expect(await store.events(bob.id, { limit: 10 })).toStrictEqual([stored2]);
+  expect(await store.event(stored1.id)).toStrictEqual(stored1);
+  const [allOfAlice, someOfAlice, bobOff, gone] = rows.endpoints as [
+    WebhookEndpointRecord,
+    WebhookEndpointRecord,
+    WebhookEndpointRecord,
+    WebhookEndpointRecord,
+  ];
+  expect(await store.webhookEndpoints(alice.id)).toStrictEqual([someOfAlice, allOfAlice]);
+  expect(await store.webhookEndpoints(bob.id)).toStrictEqual([bobOff]);
+  for (const each of rows.endpoints)
+    expect(await store.webhookEndpoint(each.id)).toStrictEqual(each);
+  expect(gone.status).toBe('deleted');
+  const [pending, delivered, failed] = rows.deliveries as [
+    DeliveryRecord,
+    DeliveryRecord,
+    DeliveryRecord,
+  ];
+  expect(await store.deliveriesOfEvent(stored1.id)).toStrictEqual([pending, delivered]);
+  expect(await store.deliveriesOfEvent(stored2.id)).toStrictEqual([failed]);
+  expect(await store.deliveriesOfEvent(stored3.id)).toStrictEqual([]);
+  for (const each of rows.deliveries) expect(await store.delivery(each.id)).toStrictEqual(each);
+  const [toDelivered, secondOfFailed, firstOfFailed] = rows.attempts;
+  expect(await store.deliveryAttempts(delivered.id)).toStrictEqual([toDelivered]);
+  expect(await store.deliveryAttempts(failed.id)).toStrictEqual([firstOfFailed, secondOfFailed]);
+  expect(await store.deliveryAttempts(pending.id)).toStrictEqual([]);
+  expect(await store.nextDeliveryAt()).toBe(pending.nextAttemptAt);
 }
 
 async function expectConflict(commit: Promise<void>): Promise<void> {
@@ -514,6 +712,16 @@ export function storeContract(
         expect(await store.participantKeys('acct_x')).toStrictEqual([]);
         expect(await store.participantKey('ed25519:x')).toBeUndefined();
         expect(await store.cosignatures('tl_x', 1)).toStrictEqual([]);
+        expect(await store.events('acct_x', { limit: 10 })).toStrictEqual([]);
+        expect(await store.event('evt_x')).toBeUndefined();
+        expect(await store.eventsAfter(0, 10)).toStrictEqual([]);
+        expect(await store.webhookEndpoints('acct_x')).toStrictEqual([]);
+        expect(await store.webhookEndpoint('we_x')).toBeUndefined();
+        expect(await store.deliveriesOfEvent('evt_x')).toStrictEqual([]);
+        expect(await store.delivery('dlv_x')).toBeUndefined();
+        expect(await store.deliveryAttempts('dlv_x')).toStrictEqual([]);
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        expect(await store.claimDueDeliveries(Number.MAX_SAFE_INTEGER, 10, T0)).toStrictEqual([]);
       });
 
       it('an empty batch commits and changes nothing', async () => {
@@ -1386,6 +1594,594 @@ export function storeContract(
       });
     });
 
+    describe('webhook events', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+
+      beforeEach(async () => {
+        await store.commit(merge(accountRows('alice'), accountRows('bob')));
+      });
+
+      /** Alice's events are a0…a8 (types and documents mixed), bob's b0 and b1 among them. */
+      async function commitEvents(): Promise<StoredEvent[]> {
+        const types = ['payment.captured', 'invoice.paid', 'document.created'];
+        const aliceEvent = (i: number) =>
+          webhookEvent(`a${i}`, alice.id, {
+            type: types[i % 3]!,
+            documentId: i % 2 === 0 ? 'doc_even' : i === 5 ? null : 'doc_odd',
+            createdAt: T0 + i,
+            data: { n: i, nested: { list: [i, null, 'x'] } },
+          });
+        await store.commit(
+          batchOf({
+            events: [
+              aliceEvent(0),
+              aliceEvent(1),
+              webhookEvent('b0', bob.id, { documentId: 'doc_even' }),
+              aliceEvent(2),
+              aliceEvent(3),
+              aliceEvent(4),
+            ],
+          }),
+        );
+        await store.commit(
+          batchOf({
+            events: [aliceEvent(5), webhookEvent('b1', bob.id), aliceEvent(6), aliceEvent(7)],
+          }),
+        );
+        await store.commit(batchOf({ events: [aliceEvent(8)] }));
+        return store.eventsAfter(0, 100);
+      }
+
+      it('gives events increasing seqs in batch order; eventsAfter pages all accounts, oldest first', async () => {
+        const all = await commitEvents();
+        expect(all.map((event) => event.id)).toStrictEqual(
+          ['a0', 'a1', 'b0', 'a2', 'a3', 'a4', 'a5', 'b1', 'a6', 'a7', 'a8'].map((n) => `evt_${n}`),
+        );
+        const seqs = all.map((event) => event.seq);
+        for (const seq of seqs) expect(Number.isSafeInteger(seq) && seq > 0).toBe(true);
+        for (let i = 1; i < seqs.length; i++) expect(seqs[i]!).toBeGreaterThan(seqs[i - 1]!);
+        expect(all[4]).toStrictEqual({
+          ...webhookEvent('a3', alice.id, {
+            type: 'payment.captured',
+            documentId: 'doc_odd',
+            createdAt: T0 + 3,
+            data: { n: 3, nested: { list: [3, null, 'x'] } },
+          }),
+          seq: seqs[4],
+        });
+        expect(await store.eventsAfter(seqs[2]!, 3)).toStrictEqual(all.slice(3, 6));
+        expect(await store.eventsAfter(seqs.at(-1)!, 10)).toStrictEqual([]);
+        expect(await store.eventsAfter(0, 1)).toStrictEqual(all.slice(0, 1));
+        const walked: StoredEvent[] = [];
+        for (let after = 0; ;) {
+          const page = await store.eventsAfter(after, 4);
+          if (page.length === 0) break;
+          walked.push(...page);
+          after = page.at(-1)!.seq;
+        }
+        expect(walked).toStrictEqual(all);
+        for (const event of all) expect(await store.event(event.id)).toStrictEqual(event);
+        expect(await store.event('evt_none')).toBeUndefined();
+
+        await store.commit(batchOf({ events: [webhookEvent('later', bob.id)] }));
+        const newer = await store.eventsAfter(seqs.at(-1)!, 10);
+        expect(newer.map((event) => event.id)).toStrictEqual(['evt_later']);
+      });
+
+      it("lists one account's events newest first, by type and document, paged by beforeSeq", async () => {
+        const all = await commitEvents();
+        const alices = all.filter((event) => event.accountId === alice.id).reverse();
+        const listed = async (filter: Parameters<Store['events']>[1]) =>
+          (await store.events(alice.id, filter)).map((event) => event.id);
+        const ids = (events: StoredEvent[]) => events.map((event) => event.id);
+        expect(await store.events(alice.id, { limit: 100 })).toStrictEqual(alices);
+        expect(await listed({ limit: 3 })).toStrictEqual(ids(alices.slice(0, 3)));
+        expect(await listed({ limit: 100, type: 'invoice.paid' })).toStrictEqual(
+          ids(alices.filter((event) => event.type === 'invoice.paid')),
+        );
+        expect(await listed({ limit: 100, documentId: 'doc_even' })).toStrictEqual(
+          ids(alices.filter((event) => event.documentId === 'doc_even')),
+        );
+        expect(
+          await listed({ limit: 100, documentId: 'doc_even', type: 'payment.captured' }),
+        ).toStrictEqual(['evt_a6', 'evt_a0']);
+        expect(await listed({ limit: 100, type: 'nothing.happened' })).toStrictEqual([]);
+        expect(await listed({ limit: 100, documentId: 'doc_none' })).toStrictEqual([]);
+        // Bob's event on doc_even is his alone.
+        expect(
+          (await store.events(bob.id, { limit: 100, documentId: 'doc_even' })).map((e) => e.id),
+        ).toStrictEqual(['evt_b0']);
+        expect(await store.events('acct_nobody', { limit: 100 })).toStrictEqual([]);
+
+        // beforeSeq pages: alone, and with filters.
+        const a4 = alices.find((event) => event.id === 'evt_a4')!;
+        expect(await listed({ limit: 100, beforeSeq: a4.seq })).toStrictEqual(
+          ['a3', 'a2', 'a1', 'a0'].map((n) => `evt_${n}`),
+        );
+        expect(await listed({ limit: 2, beforeSeq: a4.seq, documentId: 'doc_odd' })).toStrictEqual([
+          'evt_a3',
+          'evt_a1',
+        ]);
+        expect(await listed({ limit: 100, beforeSeq: alices.at(-1)!.seq })).toStrictEqual([]);
+        for (const filter of [{}, { type: 'payment.captured' }, { documentId: 'doc_odd' }]) {
+          const expected = await listed({ limit: 100, ...filter });
+          const walked: string[] = [];
+          for (let beforeSeq: number | undefined; ;) {
+            const page = await store.events(alice.id, { limit: 2, ...filter, beforeSeq });
+            if (page.length === 0) break;
+            expect(page.length).toBeLessThanOrEqual(2);
+            walked.push(...page.map((event) => event.id));
+            beforeSeq = page.at(-1)!.seq;
+          }
+          expect(walked).toStrictEqual(expected);
+        }
+      });
+
+      it('refuses an event id taken (in the store or twice in a batch) or of no account, writing nothing', async () => {
+        const first = webhookEvent('1', alice.id);
+        await store.commit(batchOf({ events: [first] }));
+        const before = await store.eventsAfter(0, 10);
+        const refused: Partial<WriteBatch>[] = [
+          { events: [webhookEvent('fresh', bob.id), webhookEvent('1', bob.id, { type: 'x' })] },
+          { events: [webhookEvent('fresh', bob.id), webhookEvent('fresh', bob.id)] },
+          { events: [webhookEvent('fresh', bob.id), webhookEvent('orphan', 'acct_none')] },
+        ];
+        for (const part of refused)
+          await expectConflict(store.commit(merge(accountRows('z'), part)));
+        expect(await store.eventsAfter(0, 10)).toStrictEqual(before);
+        expect(await store.event('evt_fresh')).toBeUndefined();
+        expect(await store.accountById('acct_z')).toBeUndefined();
+        // A refused event used no seq a later one could be confused with: seqs still increase.
+        await store.commit(batchOf({ events: [webhookEvent('2', bob.id)] }));
+        const after = await store.eventsAfter(0, 10);
+        expect(after.map((event) => event.id)).toStrictEqual(['evt_1', 'evt_2']);
+        expect(after[1]!.seq).toBeGreaterThan(after[0]!.seq);
+      });
+    });
+
+    describe('webhook endpoints', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+
+      beforeEach(async () => {
+        await store.commit(merge(accountRows('alice'), accountRows('bob')));
+      });
+
+      it("lists an account's endpoints oldest first (then by id), without deleted ones", async () => {
+        const z = endpoint('z', alice.id, { createdAt: T0 + 1 });
+        const b = endpoint('b', alice.id, { createdAt: T0 + 2 });
+        const a = endpoint('a', alice.id, { createdAt: T0 + 2, events: ['invoice.paid'] });
+        const off = endpoint('off', alice.id, {
+          createdAt: T0 + 3,
+          status: 'disabled',
+          disabledAt: T0 + 9,
+        });
+        const gone = endpoint('gone', alice.id, { createdAt: T0, status: 'deleted' });
+        await store.commit(batchOf({ webhookEndpoints: [b, gone, z] }));
+        await store.commit(batchOf({ webhookEndpoints: [off, a, endpoint('bob', bob.id)] }));
+        expect(await store.webhookEndpoints(alice.id)).toStrictEqual([z, a, b, off]);
+        expect(await store.webhookEndpoints(bob.id)).toStrictEqual([endpoint('bob', bob.id)]);
+        expect(await store.webhookEndpoints('acct_nobody')).toStrictEqual([]);
+        expect(await store.webhookEndpoint(gone.id)).toStrictEqual(gone);
+        expect(await store.webhookEndpoint(a.id)).toStrictEqual(a);
+        expect(await store.webhookEndpoint('we_none')).toBeUndefined();
+      });
+
+      it('replaces a stored endpoint: a rotation, a change of events, disabling, deleting', async () => {
+        const created = endpoint('1', alice.id, { events: ['payment.captured'] });
+        const other = endpoint('2', alice.id, { createdAt: T0 + 50 });
+        await store.commit(batchOf({ webhookEndpoints: [created, other] }));
+
+        const rotated: WebhookEndpointRecord = {
+          ...created,
+          secret: 'whsec_new',
+          previousSecret: created.secret,
+          previousSecretUntil: T0 + 86_400_000,
+        };
+        await store.commit(batchOf({ webhookEndpoints: [rotated] }));
+        expect(await store.webhookEndpoint(created.id)).toStrictEqual(rotated);
+        expect(await store.webhookEndpoints(alice.id)).toStrictEqual([rotated, other]);
+
+        // Every field is replaced, nulls too; the last of one id in a batch is what stays.
+        const changed: WebhookEndpointRecord = {
+          ...rotated,
+          url: 'https://elsewhere.example.com/hook',
+          events: null,
+          description: 'all events',
+          previousSecret: null,
+          previousSecretUntil: null,
+          status: 'disabled',
+          failingSince: T0 + 60,
+          disabledAt: T0 + 70,
+        };
+        await store.commit(
+          batchOf({ webhookEndpoints: [{ ...rotated, description: 'not this' }, changed] }),
+        );
+        expect(await store.webhookEndpoint(created.id)).toStrictEqual(changed);
+        const healthy = {
+          ...changed,
+          status: 'enabled' as const,
+          failingSince: null,
+          disabledAt: null,
+        };
+        await store.commit(batchOf({ webhookEndpoints: [healthy] }));
+        expect(await store.webhookEndpoint(created.id)).toStrictEqual(healthy);
+
+        const deleted = { ...healthy, status: 'deleted' as const };
+        await store.commit(batchOf({ webhookEndpoints: [deleted] }));
+        expect(await store.webhookEndpoints(alice.id)).toStrictEqual([other]);
+        expect(await store.webhookEndpoint(created.id)).toStrictEqual(deleted);
+      });
+
+      it('an endpoint replaced keeps its deliveries', async () => {
+        const hook = endpoint('1', alice.id);
+        const event = webhookEvent('1', alice.id);
+        const row = delivery('1', event, hook);
+        await store.commit(
+          batchOf({ events: [event], webhookEndpoints: [hook], deliveries: [row] }),
+        );
+        await store.commit(batchOf({ webhookEndpoints: [{ ...hook, status: 'deleted' }] }));
+        expect(await store.delivery(row.id)).toStrictEqual(row);
+        expect(await store.deliveriesOfEvent(event.id)).toStrictEqual([row]);
+      });
+
+      it("refuses another account's endpoint id, an endpoint of no account, an unknown status, writing nothing", async () => {
+        const hook = endpoint('1', alice.id);
+        await store.commit(batchOf({ webhookEndpoints: [hook] }));
+        const refused: WebhookEndpointRecord[] = [
+          { ...hook, accountId: bob.id, secret: 'whsec_stolen' },
+          endpoint('orphan', 'acct_none'),
+          { ...endpoint('odd', bob.id), status: 'paused' as WebhookEndpointRecord['status'] },
+        ];
+        for (const row of refused)
+          await expectConflict(
+            store.commit(
+              merge(accountRows('z'), { webhookEndpoints: [endpoint('fresh', bob.id), row] }),
+            ),
+          );
+        expect(await store.webhookEndpoint(hook.id)).toStrictEqual(hook);
+        expect(await store.webhookEndpoints(bob.id)).toStrictEqual([]);
+        expect(await store.accountById('acct_z')).toBeUndefined();
+      });
+    });
+
+    describe('webhook deliveries', () => {
+      const alice = account('alice');
+      const bob = account('bob');
+      const hook = endpoint('1', alice.id);
+      const hook2 = endpoint('2', alice.id);
+      const bobHook = endpoint('bob', bob.id);
+      const event1 = webhookEvent('1', alice.id);
+      const event2 = webhookEvent('2', alice.id);
+      const bobEvent = webhookEvent('bob', bob.id);
+
+      beforeEach(async () => {
+        await store.commit(
+          merge(accountRows('alice'), accountRows('bob'), {
+            events: [event1, event2, bobEvent],
+            webhookEndpoints: [hook, hook2, bobHook],
+          }),
+        );
+      });
+
+      it("lists an event's deliveries oldest first (then by id) and finds each by id", async () => {
+        const late = delivery('a', event1, hook, { createdAt: T0 + 30 });
+        const twinB = delivery('twin_b', event1, hook2, { createdAt: T0 + 20 });
+        const twinA = delivery('twin_a', event1, hook, { createdAt: T0 + 20 });
+        const elsewhere = delivery('other', event2, hook);
+        await store.commit(batchOf({ deliveries: [late, twinB] }));
+        await store.commit(batchOf({ deliveries: [elsewhere, twinA] }));
+        expect(await store.deliveriesOfEvent(event1.id)).toStrictEqual([twinA, twinB, late]);
+        expect(await store.deliveriesOfEvent(event2.id)).toStrictEqual([elsewhere]);
+        expect(await store.deliveriesOfEvent(bobEvent.id)).toStrictEqual([]);
+        expect(await store.delivery(twinB.id)).toStrictEqual(twinB);
+        expect(await store.delivery('dlv_none')).toBeUndefined();
+      });
+
+      it('follows updates, and keeps attempts in attempt order', async () => {
+        const created = delivery('1', event1, hook, { nextAttemptAt: T0 + 20 });
+        await store.commit(batchOf({ deliveries: [created] }));
+        const [claimed] = await store.claimDueDeliveries(T0 + 20, 10, T0 + 50);
+        expect(claimed).toStrictEqual({ ...created, leaseUntil: T0 + 50 });
+
+        const retry = { ...created, attempts: 1, nextAttemptAt: T0 + 80, leaseUntil: null };
+        const first = deliveryAttempt(created.id, 1, {
+          at: T0 + 21,
+          statusCode: null,
+          latencyMs: 10_000,
+          error: 'timeout',
+          nextAttemptAt: T0 + 80,
+        });
+        await store.commit(
+          batchOf({ deliveryUpdates: [deliveryUpdate(retry)], deliveryAttempts: [first] }),
+        );
+        expect(await store.delivery(created.id)).toStrictEqual(retry);
+        expect(await store.deliveryAttempts(created.id)).toStrictEqual([first]);
+
+        const done: DeliveryRecord = {
+          ...retry,
+          state: 'delivered',
+          attempts: 2,
+          nextAttemptAt: null,
+          deliveredAt: T0 + 81,
+        };
+        const second = deliveryAttempt(created.id, 2, {
+          at: T0 + 81,
+          statusCode: 204,
+          latencyMs: 3.25,
+          nextAttemptAt: null,
+        });
+        await store.commit(
+          batchOf({ deliveryUpdates: [deliveryUpdate(done)], deliveryAttempts: [second] }),
+        );
+        expect(await store.delivery(created.id)).toStrictEqual(done);
+        expect(await store.deliveriesOfEvent(event1.id)).toStrictEqual([done]);
+        expect(await store.deliveryAttempts(created.id)).toStrictEqual([first, second]);
+        expect(await store.deliveryAttempts('dlv_none')).toStrictEqual([]);
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+
+        // A delivery given up on.
+        const other = delivery('2', event2, hook2, { attempts: 7 });
+        await store.commit(batchOf({ deliveries: [other] }));
+        const gaveUp = { ...other, state: 'failed' as const, attempts: 8, nextAttemptAt: null };
+        await store.commit(batchOf({ deliveryUpdates: [deliveryUpdate(gaveUp)] }));
+        expect(await store.delivery(other.id)).toStrictEqual(gaveUp);
+      });
+
+      it('writes events, endpoints, deliveries, updates and attempts of one batch in that order', async () => {
+        const event = webhookEvent('new', alice.id);
+        const to = endpoint('new', alice.id);
+        const row = delivery('new', event, to);
+        const done = { ...row, state: 'delivered' as const, attempts: 1, deliveredAt: T0 + 30 };
+        const attempt = deliveryAttempt(row.id, 1, { statusCode: 200, nextAttemptAt: null });
+        await store.commit(
+          batchOf({
+            deliveryAttempts: [attempt],
+            deliveryUpdates: [deliveryUpdate(done)],
+            deliveries: [row],
+            webhookEndpoints: [to],
+            events: [event],
+          }),
+        );
+        expect(await store.delivery(row.id)).toStrictEqual(done);
+        expect(await store.deliveryAttempts(row.id)).toStrictEqual([attempt]);
+        expect(await store.webhookEndpoint(to.id)).toStrictEqual(to);
+        expect(withoutSeq([(await store.event(event.id))!])).toStrictEqual([event]);
+      });
+
+      it('refuses a delivery id taken or naming no event or endpoint, an update of no delivery, an attempt taken, writing nothing', async () => {
+        const stored = delivery('1', event1, hook);
+        await store.commit(
+          batchOf({ deliveries: [stored], deliveryAttempts: [deliveryAttempt(stored.id, 1)] }),
+        );
+        const fresh = delivery('fresh', event2, hook2);
+        const refused: Partial<WriteBatch>[] = [
+          { deliveries: [delivery('1', event2, hook2)] },
+          { deliveries: [delivery('twice', event2, hook), delivery('twice', event2, hook2)] },
+          { deliveries: [delivery('x', webhookEvent('none', alice.id), hook)] },
+          { deliveries: [delivery('x', event2, endpoint('none', alice.id))] },
+          { deliveries: [delivery('x', event2, hook, { accountId: 'acct_none' })] },
+          {
+            deliveries: [delivery('x', event2, hook, { state: 'lost' as DeliveryRecord['state'] })],
+          },
+          { deliveryUpdates: [deliveryUpdate(delivery('none', event2, hook))] },
+          { deliveryAttempts: [deliveryAttempt(stored.id, 1, { statusCode: 200 })] },
+          { deliveryAttempts: [deliveryAttempt('dlv_none', 1)] },
+          { deliveryAttempts: [deliveryAttempt(stored.id, 0)] },
+        ];
+        for (const part of refused)
+          await expectConflict(
+            store.commit(
+              merge(
+                accountRows('z'),
+                {
+                  events: [webhookEvent('fresh', bob.id)],
+                  deliveries: [fresh],
+                  deliveryUpdates: [deliveryUpdate({ ...stored, attempts: 5, nextAttemptAt: T0 })],
+                  deliveryAttempts: [deliveryAttempt(stored.id, 2)],
+                },
+                part,
+              ),
+            ),
+          );
+        expect(await store.delivery(stored.id)).toStrictEqual(stored);
+        expect(await store.deliveryAttempts(stored.id)).toStrictEqual([
+          deliveryAttempt(stored.id, 1),
+        ]);
+        expect(await store.delivery(fresh.id)).toBeUndefined();
+        expect(await store.deliveriesOfEvent(event2.id)).toStrictEqual([]);
+        expect(await store.event('evt_fresh')).toBeUndefined();
+        expect(await store.accountById('acct_z')).toBeUndefined();
+      });
+    });
+
+    describe('claiming deliveries', () => {
+      const alice = account('alice');
+      const hook = endpoint('1', alice.id);
+      const event = webhookEvent('1', alice.id);
+      const pending = (
+        name: string,
+        nextAttemptAt: number | null,
+        more: Partial<DeliveryRecord> = {},
+      ) => delivery(name, event, hook, { nextAttemptAt, ...more });
+
+      beforeEach(async () => {
+        await store.commit(
+          merge(accountRows('alice'), { events: [event], webhookEndpoints: [hook] }),
+        );
+      });
+
+      const ids = (rows: DeliveryRecord[]) => rows.map((row) => row.id);
+
+      it('claims no more of one endpoint than its share, counting what the claimer holds', async () => {
+        const other = endpoint('2', alice.id);
+        await store.commit(batchOf({ webhookEndpoints: [other] }));
+        await store.commit(
+          batchOf({
+            deliveries: [
+              pending('a1', T0 + 1),
+              pending('a2', T0 + 2),
+              pending('a3', T0 + 3),
+              delivery('b1', event, other, { nextAttemptAt: T0 + 4 }),
+            ],
+          }),
+        );
+        const share = { perEndpoint: 2, busy: new Map([[hook.id, 1]]) };
+        // One of the first endpoint's (it holds one already), and the other's.
+        expect(ids(await store.claimDueDeliveries(T0 + 10, 10, T0 + 50, share))).toStrictEqual([
+          'dlv_a1',
+          'dlv_b1',
+        ]);
+        // The rest is left unleased for the next claim.
+        expect((await store.delivery('dlv_a2'))?.leaseUntil).toBeNull();
+        const free = { perEndpoint: 2, busy: new Map<string, number>() };
+        expect(ids(await store.claimDueDeliveries(T0 + 10, 10, T0 + 50, free))).toStrictEqual([
+          'dlv_a2',
+          'dlv_a3',
+        ]);
+      });
+
+      it('claims due, unleased, pending deliveries, earliest first, at most limit, and leases them', async () => {
+        const rows = [
+          pending('p1', T0 + 10),
+          pending('p3', T0 + 5),
+          pending('p2', T0 + 5),
+          pending('later', T0 + 50),
+          pending('held', T0 + 1, { leaseUntil: T0 + 30 }),
+          pending('expired', T0 + 8, { leaseUntil: T0 + 19 }),
+          pending('no_time', null),
+          pending('delivered', T0 + 1, { state: 'delivered', deliveredAt: T0 + 2 }),
+          pending('failed', T0 + 1, { state: 'failed' }),
+        ];
+        await store.commit(batchOf({ deliveries: rows }));
+        const byName = (name: string) => rows.find((row) => row.id === `dlv_${name}`)!;
+        const now = T0 + 20;
+
+        const first = await store.claimDueDeliveries(now, 3, T0 + 80);
+        expect(first).toStrictEqual(
+          ['p2', 'p3', 'expired'].map((name) => ({ ...byName(name), leaseUntil: T0 + 80 })),
+        );
+        for (const row of first) expect(await store.delivery(row.id)).toStrictEqual(row);
+        expect(ids(await store.claimDueDeliveries(now, 10, T0 + 80))).toStrictEqual(['dlv_p1']);
+        expect(await store.claimDueDeliveries(now, 10, T0 + 80)).toStrictEqual([]);
+        // Due now: 'later'; the lease of 'held' (through T0 + 30) has run out.
+        expect(ids(await store.claimDueDeliveries(T0 + 50, 10, T0 + 90))).toStrictEqual([
+          'dlv_held',
+          'dlv_later',
+        ]);
+        // At T0 + 80 the first leases still hold; just after, they are claimable again.
+        expect(await store.claimDueDeliveries(T0 + 80, 10, T0 + 200)).toStrictEqual([]);
+        expect(ids(await store.claimDueDeliveries(T0 + 81, 10, T0 + 200))).toStrictEqual([
+          'dlv_p2',
+          'dlv_p3',
+          'dlv_expired',
+          'dlv_p1',
+        ]);
+        expect(await store.claimDueDeliveries(Number.MAX_SAFE_INTEGER - 1, 0, T0)).toStrictEqual(
+          [],
+        );
+        // Never the undue, finished or timeless ones; their rows are untouched.
+        for (const name of ['no_time', 'delivered', 'failed'])
+          expect(await store.delivery(`dlv_${name}`)).toStrictEqual(byName(name));
+      });
+
+      it('a delivery updated after its attempt is claimed again at its next attempt', async () => {
+        const row = pending('1', T0 + 10);
+        await store.commit(batchOf({ deliveries: [row] }));
+        expect(await store.claimDueDeliveries(T0 + 10, 1, T0 + 1_000)).toHaveLength(1);
+        // The worker is done with it before its lease ends: the update drops the lease.
+        const retry = { ...row, attempts: 1, nextAttemptAt: T0 + 100, leaseUntil: null };
+        await store.commit(batchOf({ deliveryUpdates: [deliveryUpdate(retry)] }));
+        expect(await store.claimDueDeliveries(T0 + 99, 1, T0 + 1_000)).toStrictEqual([]);
+        expect(await store.claimDueDeliveries(T0 + 100, 1, T0 + 1_000)).toStrictEqual([
+          { ...retry, leaseUntil: T0 + 1_000 },
+        ]);
+      });
+
+      it('reports when a claim could next succeed', async () => {
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        await store.commit(
+          batchOf({
+            deliveries: [
+              pending('no_time', null),
+              pending('done', T0 + 1, { state: 'delivered', deliveredAt: T0 + 2 }),
+              pending('failed', T0 + 1, { state: 'failed' }),
+            ],
+          }),
+        );
+        expect(await store.nextDeliveryAt()).toBeUndefined();
+        await store.commit(batchOf({ deliveries: [pending('later', T0 + 50)] }));
+        expect(await store.nextDeliveryAt()).toBe(T0 + 50);
+        // Due earlier but leased past T0 + 50: the lease does not bring the time forward.
+        await store.commit(
+          batchOf({ deliveries: [pending('held', T0 + 10, { leaseUntil: T0 + 60 })] }),
+        );
+        expect(await store.nextDeliveryAt()).toBe(T0 + 50);
+        // Leased through T0 + 30: claimable from T0 + 31.
+        await store.commit(
+          batchOf({ deliveries: [pending('short', T0 + 10, { leaseUntil: T0 + 30 })] }),
+        );
+        expect(await store.nextDeliveryAt()).toBe(T0 + 31);
+        expect(await store.claimDueDeliveries(T0 + 30, 10, T0 + 500)).toStrictEqual([]);
+        expect(ids(await store.claimDueDeliveries(T0 + 31, 10, T0 + 500))).toStrictEqual([
+          'dlv_short',
+        ]);
+        // A lease that ran out long ago: due at its nextAttemptAt.
+        await store.commit(
+          batchOf({ deliveries: [pending('stale', T0 + 40, { leaseUntil: T0 + 2 })] }),
+        );
+        expect(await store.nextDeliveryAt()).toBe(T0 + 40);
+        const claimed = await store.claimDueDeliveries(T0 + 100, 10, T0 + 700);
+        expect(ids(claimed)).toStrictEqual(['dlv_held', 'dlv_stale', 'dlv_later']);
+        expect(await store.nextDeliveryAt()).toBe(T0 + 501);
+      });
+
+      if (options.durable)
+        it('two stores on one database never claim one delivery while its lease holds', async ({
+          skip,
+        }) => {
+          const rows = Array.from({ length: 9 }, (_, i) => pending(`d${i}`, T0 + i));
+          await store.commit(batchOf({ deliveries: rows }));
+          if (opened.reopen === undefined) skip('this store does not outlive close()');
+          const second = await opened.reopen!();
+          live.push(second);
+          await second.migrate();
+          const now = T0 + 100;
+          const byFirst: string[] = [];
+          const bySecond: string[] = [];
+          for (let round = 0; round < 4; round++) {
+            byFirst.push(...ids(await store.claimDueDeliveries(now, 2, T0 + 500)));
+            bySecond.push(...ids(await second.claimDueDeliveries(now, 1, T0 + 500)));
+          }
+          // Claimed alternately, in due order, each delivery by one store only.
+          expect(byFirst).toStrictEqual([
+            'dlv_d0',
+            'dlv_d1',
+            'dlv_d3',
+            'dlv_d4',
+            'dlv_d6',
+            'dlv_d7',
+          ]);
+          expect(bySecond).toStrictEqual(['dlv_d2', 'dlv_d5', 'dlv_d8']);
+          // Both claiming at once (as far as the adapter overlaps them): still nothing shared.
+          const more = Array.from({ length: 20 }, (_, i) => pending(`m${i}`, T0 + i));
+          await second.commit(batchOf({ deliveries: more }));
+          const [a, b] = await Promise.all([
+            store.claimDueDeliveries(now, 15, T0 + 500),
+            second.claimDueDeliveries(now, 15, T0 + 500),
+          ]);
+          expect(ids(a).filter((id) => ids(b).includes(id))).toStrictEqual([]);
+          expect(jsSorted([...ids(a), ...ids(b)])).toStrictEqual(jsSorted(ids(more)));
+          expect(await second.claimDueDeliveries(T0 + 500, 100, T0 + 900)).toStrictEqual([]);
+          expect(await store.claimDueDeliveries(T0 + 500, 100, T0 + 900)).toStrictEqual([]);
+          // Once the leases run out, either store may claim what the other held.
+          const again = await second.claimDueDeliveries(T0 + 501, 100, T0 + 900);
+          expect(jsSorted(ids(again))).toStrictEqual(jsSorted([...ids(rows), ...ids(more)]));
+          expect(await store.nextDeliveryAt()).toBe(T0 + 901);
+        });
+    });
+
     describe('conflicts and atomicity', () => {
       const alice = account('alice');
       const bob = account('bob');
@@ -1394,6 +2190,11 @@ export function storeContract(
       const bobTl = bob.timelineId;
       const base1 = doc('doc_1', alice.id);
       const base3 = doc('doc_3', alice.id, { version: 2, blueId: 'doc_3_v2', nextTimerAt: T0 + 7 });
+      const baseEvent = webhookEvent('base', alice.id, { documentId: 'doc_1' });
+      const baseEndpoint = endpoint('base', alice.id);
+      const byEvent = webhookEvent('by', bob.id, { documentId: 'doc_2' });
+      const byEndpoint = endpoint('by', bob.id);
+      const byDelivery = delivery('by', byEvent, byEndpoint);
 
       beforeEach(async () => {
         await store.commit(
@@ -1408,6 +2209,8 @@ export function storeContract(
             participants: [{ documentId: 'doc_1', accountId: alice.id }],
             results: [result('doc_1', 1)],
             outbox: [outboxRow('doc_1', 'created')],
+            events: [baseEvent],
+            webhookEndpoints: [baseEndpoint],
           }),
         );
         await store.commit(
@@ -1438,6 +2241,11 @@ export function storeContract(
           results: [result('doc_2', 1)],
           idempotency: [idempotencyKey(bob.id, 'k2')],
           outbox: [outboxRow('doc_2', 'created')],
+          events: [byEvent],
+          webhookEndpoints: [byEndpoint, { ...baseEndpoint, secret: 'whsec_rotated' }],
+          deliveries: [byDelivery, delivery('base', baseEvent, baseEndpoint)],
+          deliveryUpdates: [deliveryUpdate({ ...byDelivery, attempts: 1, nextAttemptAt: T0 + 90 })],
+          deliveryAttempts: [deliveryAttempt(byDelivery.id, 1)],
         });
       }
 
@@ -1461,6 +2269,13 @@ export function storeContract(
         expect(await store.results('doc_2')).toStrictEqual([]);
         expect(await store.idempotency(bob.id, 'k2')).toBeUndefined();
         expect((await store.outbox(0, 100)).map((row) => row.documentId)).toStrictEqual(['doc_1']);
+        expect(withoutSeq(await store.eventsAfter(0, 100))).toStrictEqual([baseEvent]);
+        expect(await store.webhookEndpoint(byEndpoint.id)).toBeUndefined();
+        expect(await store.webhookEndpoint(baseEndpoint.id)).toStrictEqual(baseEndpoint);
+        expect(await store.deliveriesOfEvent(baseEvent.id)).toStrictEqual([]);
+        expect(await store.delivery(byDelivery.id)).toBeUndefined();
+        expect(await store.deliveryAttempts(byDelivery.id)).toStrictEqual([]);
+        expect(await store.nextDeliveryAt()).toBeUndefined();
       }
 
       async function expectBaseUntouched(): Promise<void> {
@@ -1484,6 +2299,16 @@ export function storeContract(
         expect(await store.entries(bobTl, 0, 10)).toStrictEqual([entry(bobTl, 1)]);
         expect(await store.isParticipant('doc_1', carol.id)).toBe(true);
         expect(await store.accountByKeyHash('sha_alice')).toBeUndefined();
+        expect(withoutSeq(await store.events(bob.id, { limit: 10 }))).toStrictEqual([byEvent]);
+        expect((await store.webhookEndpoint(baseEndpoint.id))?.secret).toBe('whsec_rotated');
+        expect(await store.delivery(byDelivery.id)).toStrictEqual({
+          ...byDelivery,
+          attempts: 1,
+          nextAttemptAt: T0 + 90,
+        });
+        expect(await store.deliveryAttempts(byDelivery.id)).toStrictEqual([
+          deliveryAttempt(byDelivery.id, 1),
+        ]);
       });
 
       it('a stale document version refuses the whole batch', async () => {
@@ -1646,6 +2471,44 @@ export function storeContract(
         await expectNoBystanders();
       });
 
+      it('a taken event id refuses the whole batch', async () => {
+        await expectConflict(
+          store.commit(
+            merge(bystanders(), {
+              events: [webhookEvent('base', bob.id, { type: 'invoice.paid', data: {} })],
+            }),
+          ),
+        );
+        await expectBaseUntouched();
+        await expectNoBystanders();
+      });
+
+      it('two events with one id in one batch are refused', async () => {
+        await expectConflict(
+          store.commit(
+            merge(bystanders(), {
+              events: [webhookEvent('twin', alice.id), webhookEvent('twin', bob.id)],
+            }),
+          ),
+        );
+        expect(await store.event('evt_twin')).toBeUndefined();
+        await expectBaseUntouched();
+        await expectNoBystanders();
+      });
+
+      it('an update of a delivery that does not exist refuses the whole batch', async () => {
+        await expectConflict(
+          store.commit(
+            merge(bystanders(), {
+              deliveryUpdates: [deliveryUpdate(delivery('ghost', baseEvent, baseEndpoint))],
+            }),
+          ),
+        );
+        expect(await store.delivery('dlv_ghost')).toBeUndefined();
+        await expectBaseUntouched();
+        await expectNoBystanders();
+      });
+
       it('the store keeps working after a refused commit', async () => {
         await expectConflict(
           store.commit(
@@ -1677,6 +2540,22 @@ export function storeContract(
           const next = await reopen(skip);
           await expectEveryKind(next, rows);
           expect(await next.outbox(0, 100)).toStrictEqual(before);
+        });
+
+        it('a lease outlives close and reopen', async ({ skip }) => {
+          const rows = everyKind();
+          await store.commit(rows.batch);
+          const pending = rows.deliveries[0]!;
+          const now = pending.nextAttemptAt!;
+          expect(await store.claimDueDeliveries(now, 10, now + 30_000)).toStrictEqual([
+            { ...pending, leaseUntil: now + 30_000 },
+          ]);
+          const next = await reopen(skip);
+          expect(await next.claimDueDeliveries(now + 30_000, 10, now + 60_000)).toStrictEqual([]);
+          expect(await next.nextDeliveryAt()).toBe(now + 30_001);
+          expect(await next.claimDueDeliveries(now + 30_001, 10, now + 60_000)).toStrictEqual([
+            { ...pending, leaseUntil: now + 60_000 },
+          ]);
         });
 
         it('a reopened store accepts further commits, guarded by what was stored', async ({

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { exportBundle } from '../../engine/export-bundle.js';
 import type { ServiceError } from '../../engine/outcome.js';
-import type { JsonObject } from '../../model/json.js';
+import type { JsonObject, JsonValue } from '../../model/json.js';
+import { textParam } from '../request-body.js';
 import type { HttpContext } from '../http-context.js';
 import { accountOf, readableDocument, send, sendError } from '../http-context.js';
 import { ERROR_SCHEMA, ID_PARAMS, JSON_OBJECT } from '../openapi-schemas.js';
@@ -37,7 +38,13 @@ export function exportRoutes(app: FastifyInstance, context: HttpContext): void {
       if (account === undefined) return reply;
       const document = await readableDocument(context, request, reply, account, request.params.id);
       if (document === undefined) return reply;
-      const previous = parsePrevious(request.query.previous);
+      const given = textParam(
+        (request.query as Record<string, JsonValue | undefined>).previous,
+        'previous',
+        65_536,
+      );
+      if (!given.ok) return sendError(request, reply, given.error);
+      const previous = parsePrevious(given.value);
       if (!previous.ok) return sendError(request, reply, previous.error);
       const bundle = await metered(context, account, (meter) =>
         exportBundle(context.engine, document.id, {

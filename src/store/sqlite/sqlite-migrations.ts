@@ -188,4 +188,64 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       END;
     `,
   },
+  {
+    // Webhooks (issue 14): the events of an account's documents, the endpoints it sends them
+    // to, and each event's delivery to each endpoint with its attempts. `seq` orders events
+    // (AUTOINCREMENT: increasing, never reused, so a dispatcher's position stays valid).
+    // document_id is not a foreign key, as outbox rows name documents without one. An
+    // attempt's latency is REAL: a timer may measure fractions of a millisecond.
+    version: 6,
+    sql: `
+      CREATE TABLE events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        type TEXT NOT NULL,
+        document_id TEXT,
+        created_at INTEGER NOT NULL,
+        data TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX events_account ON events(account_id, seq);
+      CREATE INDEX events_document ON events(document_id);
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        url TEXT NOT NULL,
+        events TEXT,
+        description TEXT,
+        secret TEXT NOT NULL,
+        previous_secret TEXT,
+        previous_secret_until INTEGER,
+        status TEXT NOT NULL CHECK (status IN ('enabled', 'disabled', 'deleted')),
+        created_at INTEGER NOT NULL,
+        failing_since INTEGER,
+        disabled_at INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_endpoints_account ON webhook_endpoints(account_id, created_at);
+      CREATE TABLE deliveries (
+        id TEXT PRIMARY KEY,
+        event_id TEXT NOT NULL REFERENCES events(id),
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints(id),
+        account_id TEXT NOT NULL REFERENCES accounts(id),
+        state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        next_attempt_at INTEGER,
+        lease_until INTEGER,
+        created_at INTEGER NOT NULL,
+        delivered_at INTEGER
+      ) STRICT;
+      CREATE INDEX deliveries_due ON deliveries(state, next_attempt_at);
+      CREATE INDEX deliveries_event ON deliveries(event_id);
+      CREATE TABLE delivery_attempts (
+        delivery_id TEXT NOT NULL REFERENCES deliveries(id),
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        at INTEGER NOT NULL,
+        status_code INTEGER,
+        latency_ms REAL NOT NULL,
+        error TEXT,
+        next_attempt_at INTEGER,
+        PRIMARY KEY (delivery_id, attempt)
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

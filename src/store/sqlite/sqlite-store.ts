@@ -7,6 +7,9 @@ import type {
   AccountRecord,
   ApiKeyInfo,
   CosignatureRecord,
+  DeliveryAttemptRecord,
+  DeliveryRecord,
+  DeliveryShare,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
@@ -16,7 +19,9 @@ import type {
   ResultRecord,
   TimelineRecord,
   SigningKeyRecord,
+  StoredEvent,
   TypeRecord,
+  WebhookEndpointRecord,
   WriteBatch,
 } from '../store-records.js';
 import { SQLITE_MIGRATIONS } from './sqlite-migrations.js';
@@ -312,25 +317,141 @@ export class SqliteStore implements Store {
     );
   }
 
+  events(
+    accountId: string,
+    filter: { type?: string; documentId?: string; beforeSeq?: number; limit: number },
+  ): Promise<StoredEvent[]> {
+    // One statement per combination of filters (each cached), so every one can use an index.
+    const where = ['account_id = ?'];
+    const params: unknown[] = [accountId];
+    if (filter.type !== undefined) {
+      where.push('type = ?');
+      params.push(filter.type);
+    }
+    if (filter.documentId !== undefined) {
+      where.push('document_id = ?');
+      params.push(filter.documentId);
+    }
+    if (filter.beforeSeq !== undefined) {
+      where.push('seq < ?');
+      params.push(filter.beforeSeq);
+    }
+    return Promise.resolve(
+      this.all(
+        `SELECT * FROM events WHERE ${where.join(' AND ')} ORDER BY seq DESC LIMIT ?`,
+        ...params,
+        filter.limit,
+      ).map(eventOf),
+    );
+  }
+
+  event(id: string): Promise<StoredEvent | undefined> {
+    const row = this.get('SELECT * FROM events WHERE id = ?', id);
+    return Promise.resolve(row === undefined ? undefined : eventOf(row));
+  }
+
+  eventsAfter(afterSeq: number, limit: number): Promise<StoredEvent[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?', afterSeq, limit).map(
+        eventOf,
+      ),
+    );
+  }
+
+  webhookEndpoints(accountId: string): Promise<WebhookEndpointRecord[]> {
+    return Promise.resolve(
+      this.all(
+        "SELECT * FROM webhook_endpoints WHERE account_id = ? AND status != 'deleted' ORDER BY created_at, id",
+        accountId,
+      ).map(endpointOf),
+    );
+  }
+
+  webhookEndpoint(id: string): Promise<WebhookEndpointRecord | undefined> {
+    const row = this.get('SELECT * FROM webhook_endpoints WHERE id = ?', id);
+    return Promise.resolve(row === undefined ? undefined : endpointOf(row));
+  }
+
+  deliveriesOfEvent(eventId: string): Promise<DeliveryRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT * FROM deliveries WHERE event_id = ? ORDER BY created_at, id', eventId).map(
+        deliveryOf,
+      ),
+    );
+  }
+
+  delivery(id: string): Promise<DeliveryRecord | undefined> {
+    const row = this.get('SELECT * FROM deliveries WHERE id = ?', id);
+    return Promise.resolve(row === undefined ? undefined : deliveryOf(row));
+  }
+
+  deliveryAttempts(deliveryId: string): Promise<DeliveryAttemptRecord[]> {
+    return Promise.resolve(
+      this.all(
+        'SELECT * FROM delivery_attempts WHERE delivery_id = ? ORDER BY attempt',
+        deliveryId,
+      ).map((row) => ({
+        deliveryId: String(row.delivery_id),
+        attempt: Number(row.attempt),
+        at: Number(row.at),
+        statusCode: nullableNumber(row.status_code),
+        latencyMs: Number(row.latency_ms),
+        error: row.error === null ? null : String(row.error),
+        nextAttemptAt: nullableNumber(row.next_attempt_at),
+      })),
+    );
+  }
+
+  claimDueDeliveries(
+    now: number,
+    limit: number,
+    leaseUntil: number,
+    share?: DeliveryShare,
+  ): Promise<DeliveryRecord[]> {
+    // IMMEDIATE takes the write lock before the read: a second claimer (another store on the
+    // file) waits (busy_timeout), then sees these leases and passes over the rows.
+    const claim = (): DeliveryRecord[] => {
+      const max = share?.perEndpoint ?? Number.MAX_SAFE_INTEGER;
+      // Each endpoint's due deliveries ranked, so that no endpoint takes more than its share.
+      const due = this.all(
+        "SELECT * FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY endpoint_id ORDER BY next_attempt_at, id) AS rank FROM deliveries WHERE state = 'pending' AND next_attempt_at <= ? AND (lease_until IS NULL OR lease_until < ?)) WHERE rank <= ? ORDER BY next_attempt_at, id",
+        now,
+        now,
+        max,
+      );
+      const chosen: typeof due = [];
+      for (const row of due) {
+        // SQLite reads a negative LIMIT as no limit at all; here a limit below 1 claims nothing.
+        if (chosen.length >= Math.max(0, limit)) break;
+        const busy = share?.busy.get(String(row.endpoint_id)) ?? 0;
+        if (Number(row.rank) > max - busy) continue;
+        chosen.push(row);
+      }
+      for (const row of chosen)
+        this.run('UPDATE deliveries SET lease_until = ? WHERE id = ?', leaseUntil, row.id);
+      return chosen.map((row) => ({ ...deliveryOf(row), leaseUntil }));
+    };
+    try {
+      return Promise.resolve(this.db.transaction(claim).immediate());
+    } catch (error) {
+      return Promise.reject(storeError(error));
+    }
+  }
+
+  nextDeliveryAt(): Promise<number | undefined> {
+    const row = this.get(
+      "SELECT min(max(next_attempt_at, coalesce(lease_until + 1, next_attempt_at))) AS due FROM deliveries WHERE state = 'pending' AND next_attempt_at IS NOT NULL",
+    );
+    return Promise.resolve(nullableNumber(row?.due ?? null) ?? undefined);
+  }
+
   commit(batch: WriteBatch): Promise<void> {
     try {
       this.db.transaction(() => this.write(batch)).immediate();
     } catch (error) {
-      if (error instanceof PaydocError) return Promise.reject(error);
       // better-sqlite3 rolls the transaction back when a statement throws (SQLite may already
       // have): nothing of the batch is written, and the next commit starts clean.
-      if (isStorageFull(error))
-        return Promise.reject(
-          new PaydocError(
-            'storage_unavailable',
-            `the database cannot take writes now: ${(error as Error).message}`,
-          ),
-        );
-      if (isConstraintError(error))
-        return Promise.reject(
-          new PaydocError('store_conflict', `the commit was refused: ${(error as Error).message}`),
-        );
-      return Promise.reject(error instanceof Error ? error : new Error(String(error)));
+      return Promise.reject(storeError(error));
     }
     return Promise.resolve();
   }
@@ -487,6 +608,84 @@ export class SqliteStore implements Store {
         row.signature,
         row.createdAt,
       );
+    this.writeWebhooks(batch);
+  }
+
+  /** Events, endpoints, deliveries, delivery updates, attempts: each may name the ones before. */
+  private writeWebhooks(batch: WriteBatch): void {
+    for (const event of batch.events)
+      this.run(
+        'INSERT INTO events (id, account_id, type, document_id, created_at, data) VALUES (?, ?, ?, ?, ?, ?)',
+        event.id,
+        event.accountId,
+        event.type,
+        event.documentId,
+        event.createdAt,
+        JSON.stringify(event.data),
+      );
+    // An upsert, not INSERT OR REPLACE: that would delete the row its deliveries name. An
+    // endpoint never changes account: replacing another account's endpoint is a conflict.
+    for (const endpoint of batch.webhookEndpoints) {
+      const changed = this.run(
+        `INSERT INTO webhook_endpoints (id, account_id, url, events, description, secret, previous_secret, previous_secret_until, status, created_at, failing_since, disabled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET url = excluded.url, events = excluded.events, description = excluded.description, secret = excluded.secret, previous_secret = excluded.previous_secret, previous_secret_until = excluded.previous_secret_until, status = excluded.status, created_at = excluded.created_at, failing_since = excluded.failing_since, disabled_at = excluded.disabled_at
+         WHERE account_id = excluded.account_id`,
+        endpoint.id,
+        endpoint.accountId,
+        endpoint.url,
+        endpoint.events === null ? null : JSON.stringify(endpoint.events),
+        endpoint.description,
+        endpoint.secret,
+        endpoint.previousSecret,
+        endpoint.previousSecretUntil,
+        endpoint.status,
+        endpoint.createdAt,
+        endpoint.failingSince,
+        endpoint.disabledAt,
+      );
+      if (changed !== 1)
+        throw new PaydocError(
+          'store_conflict',
+          `webhook endpoint ${endpoint.id} belongs to another account`,
+        );
+    }
+    for (const delivery of batch.deliveries)
+      this.run(
+        'INSERT INTO deliveries (id, event_id, endpoint_id, account_id, state, attempts, next_attempt_at, lease_until, created_at, delivered_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        delivery.id,
+        delivery.eventId,
+        delivery.endpointId,
+        delivery.accountId,
+        delivery.state,
+        delivery.attempts,
+        delivery.nextAttemptAt,
+        delivery.leaseUntil,
+        delivery.createdAt,
+        delivery.deliveredAt,
+      );
+    for (const update of batch.deliveryUpdates) {
+      const changed = this.run(
+        'UPDATE deliveries SET state = ?, attempts = ?, next_attempt_at = ?, lease_until = ?, delivered_at = ? WHERE id = ?',
+        update.state,
+        update.attempts,
+        update.nextAttemptAt,
+        update.leaseUntil,
+        update.deliveredAt,
+        update.id,
+      );
+      if (changed !== 1) throw new PaydocError('store_conflict', `no delivery ${update.id}`);
+    }
+    for (const attempt of batch.deliveryAttempts)
+      this.run(
+        'INSERT INTO delivery_attempts (delivery_id, attempt, at, status_code, latency_ms, error, next_attempt_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+        attempt.deliveryId,
+        attempt.attempt,
+        attempt.at,
+        attempt.statusCode,
+        attempt.latencyMs,
+        attempt.error,
+        attempt.nextAttemptAt,
+      );
   }
 
   private writeDocument(record: DocumentRecord, expectedVersion: number): void {
@@ -587,6 +786,54 @@ function documentOf(row: Row): DocumentRecord {
   };
 }
 
+function eventOf(row: Row): StoredEvent {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    type: String(row.type),
+    documentId: row.document_id === null ? null : String(row.document_id),
+    createdAt: Number(row.created_at),
+    data: parseObject(row.data),
+    seq: Number(row.seq),
+  };
+}
+
+function endpointOf(row: Row): WebhookEndpointRecord {
+  return {
+    id: String(row.id),
+    accountId: String(row.account_id),
+    url: String(row.url),
+    events: row.events === null ? null : (JSON.parse(String(row.events)) as string[]),
+    description: row.description === null ? null : String(row.description),
+    secret: String(row.secret),
+    previousSecret: row.previous_secret === null ? null : String(row.previous_secret),
+    previousSecretUntil: nullableNumber(row.previous_secret_until),
+    status: String(row.status) as WebhookEndpointRecord['status'],
+    createdAt: Number(row.created_at),
+    failingSince: nullableNumber(row.failing_since),
+    disabledAt: nullableNumber(row.disabled_at),
+  };
+}
+
+function deliveryOf(row: Row): DeliveryRecord {
+  return {
+    id: String(row.id),
+    eventId: String(row.event_id),
+    endpointId: String(row.endpoint_id),
+    accountId: String(row.account_id),
+    state: String(row.state) as DeliveryRecord['state'],
+    attempts: Number(row.attempts),
+    nextAttemptAt: nullableNumber(row.next_attempt_at),
+    leaseUntil: nullableNumber(row.lease_until),
+    createdAt: Number(row.created_at),
+    deliveredAt: nullableNumber(row.delivered_at),
+  };
+}
+
+function nullableNumber(value: unknown): number | null {
+  return value === null || value === undefined ? null : Number(value);
+}
+
 function parseObject(text: unknown): JsonObject {
   return JSON.parse(String(text)) as JsonObject;
 }
@@ -595,6 +842,19 @@ function sqliteCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
   const code = (error as { code?: unknown }).code;
   return typeof code === 'string' ? code : undefined;
+}
+
+/** What a failed write becomes: a PaydocError as it is, else `storage_unavailable` or `store_conflict`. */
+function storeError(error: unknown): Error {
+  if (error instanceof PaydocError) return error;
+  if (isStorageFull(error))
+    return new PaydocError(
+      'storage_unavailable',
+      `the database cannot take writes now: ${(error as Error).message}`,
+    );
+  if (isConstraintError(error))
+    return new PaydocError('store_conflict', `the commit was refused: ${(error as Error).message}`);
+  return error instanceof Error ? error : new Error(String(error));
 }
 
 function isConstraintError(error: unknown): boolean {

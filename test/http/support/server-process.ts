@@ -21,6 +21,8 @@ export interface ServerProcessOptions {
   adminKey?: string;
   /** Give up (and kill the process group) when it is not listening after this long. */
   startupTimeoutMs?: number;
+  /** More environment for the server (e.g. the webhook settings). */
+  env?: Record<string, string>;
 }
 
 const LISTENING = /paydoc listening on (http:\/\/\S+)/;
@@ -80,6 +82,7 @@ export class ServerProcess {
           PAYDOC_API_KEY: options.apiKey,
           ...(options.adminKey === undefined ? {} : { PAYDOC_ADMIN_KEY: options.adminKey }),
           LOG_LEVEL: 'warn',
+          ...options.env,
         },
         detached: true,
         stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,186 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EVENT_CATALOGUE } from '../../src/engine/event-catalogue.js';
+import { Webhook } from 'standardwebhooks';
+import type { NewAccount } from '../../src/engine/accounts.js';
+import { notificationEndpointId } from '../../src/engine/webhook-events.js';
+import { signWebhook } from '../../src/outbox/webhook-signing.js';
+import type { TestApp } from './support/test-app.js';
+import { bearer, testApp } from './support/test-app.js';
+
+// Issue 14: endpoints as an account registers them (where they may point, what they want),
+// secret rotation, and BitPay notifications becoming events of their own, in process.
+type Json = Record<string, unknown>;
+
+let now = 1_700_000_000_000;
+let t: TestApp;
+let shop: NewAccount;
+
+beforeAll(async () => {
+  t = await testApp({ clock: () => now });
+  shop = await t.account('hooks-shop@example.com');
+});
+afterAll(async () => {
+  await t.close();
+});
+
+async function call(method: 'GET' | 'POST' | 'DELETE', url: string, body?: unknown, who = shop) {
+  return t.app.inject({
+    method,
+    url,
+    headers: {
+      ...bearer(who.apiKey),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { payload: JSON.stringify(body) }),
+  });
+}
+
+function errorOf(response: { json(): unknown }): Json {
+  return (response.json() as { error: Json }).error;
+}
+
+describe('registering an endpoint', () => {
+  it.each([
+    ['http (not https)', 'http://merchant.example/hooks'],
+    ['loopback', 'https://127.0.0.1/hooks'],
+    ['localhost', 'https://localhost/hooks'],
+    ['IPv6 loopback', 'https://[::1]/hooks'],
+    ['a private address', 'https://10.1.2.3/hooks'],
+    ['another private range', 'https://192.168.1.10/hooks'],
+    ['the metadata address', 'https://169.254.169.254/latest/meta-data'],
+    ['an IPv4-mapped loopback', 'https://[::ffff:127.0.0.1]/hooks'],
+    ['credentials in the URL', 'https://user:pw@merchant.example/hooks'],
+  ])('refuses %s', async (_name, url) => {
+    const response = await call('POST', '/webhook_endpoints', { url });
+    expect(response.statusCode, response.body).toBe(400);
+    expect(errorOf(response).param).toBe('/url');
+    expect(((await call('GET', '/webhook_endpoints')).json() as { data: Json[] }).data).toEqual([]);
+  });
+
+  it('refuses an unknown event type, or BitPay notifications, by their place', async () => {
+    const unknown = await call('POST', '/webhook_endpoints', {
+      url: 'https://93.184.216.34/hooks',
+      events: ['payment.captured', 'payment.capturd'],
+    });
+    expect(unknown.statusCode).toBe(400);
+    expect(errorOf(unknown)).toMatchObject({ code: 'unknown_event_type', param: '/events/1' });
+    const bitpay = await call('POST', '/webhook_endpoints', {
+      url: 'https://93.184.216.34/hooks',
+      events: ['invoice.notification'],
+    });
+    expect(errorOf(bitpay)).toMatchObject({ code: 'unknown_event_type', param: '/events/0' });
+    const extra = await call('POST', '/webhook_endpoints', {
+      url: 'https://93.184.216.34/h',
+      secret: 'x',
+    });
+    expect(errorOf(extra)).toMatchObject({ code: 'invalid_request', param: '/secret' });
+  });
+
+  it('takes a public https URL; the secret once; rotation signs with both for a day; delete', async () => {
+    const created = await call('POST', '/webhook_endpoints', {
+      url: 'https://93.184.216.34/hooks',
+      events: ['payment.captured'],
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    const endpoint = created.json() as Json;
+    expect(endpoint).toMatchObject({ status: 'enabled', events: ['payment.captured'] });
+    const first = String(endpoint.secret);
+    const shown = await call('GET', `/webhook_endpoints/${String(endpoint.id)}`);
+    expect(shown.body).not.toContain(first);
+
+    const rotated = await call(
+      'POST',
+      `/webhook_endpoints/${String(endpoint.id)}/rotate_secret`,
+      {},
+    );
+    expect(rotated.statusCode).toBe(200);
+    const second = String((rotated.json() as Json).secret);
+    expect(second).not.toBe(first);
+    expect((rotated.json() as Json).previousSecretExpires).toBe(now + 24 * 60 * 60 * 1000);
+    // What the worker signs with during the overlap: a receiver holding either secret verifies.
+    const headers = signWebhook('evt_x', Date.now(), '{"a":1}', [second, first]);
+    expect(new Webhook(first).verify('{"a":1}', headers)).toEqual({ a: 1 });
+    expect(new Webhook(second).verify('{"a":1}', headers)).toEqual({ a: 1 });
+
+    const stranger = await t.account('hooks-stranger@example.com');
+    expect(
+      (await call('DELETE', `/webhook_endpoints/${String(endpoint.id)}`, undefined, stranger))
+        .statusCode,
+    ).toBe(404);
+    expect((await call('DELETE', `/webhook_endpoints/${String(endpoint.id)}`)).statusCode).toBe(
+      200,
+    );
+    expect((await call('GET', `/webhook_endpoints/${String(endpoint.id)}`)).statusCode).toBe(404);
+  });
+});
+
+describe('the catalogue', () => {
+  it('is documented whole in docs/webhooks.md, each type with its meaning', () => {
+    const doc = readFileSync(new URL('../../docs/webhooks.md', import.meta.url), 'utf8');
+    for (const [type, meaning] of Object.entries(EVENT_CATALOGUE))
+      expect(doc, type).toContain(`| \`${type}\` | ${meaning} |`);
+  });
+});
+
+describe('BitPay notifications', () => {
+  const invoice = (full: boolean, order: string) =>
+    [
+      'type: Bitcoin Invoice',
+      'price: 10000',
+      'currency: USD',
+      'transactionSpeed: medium',
+      `fullNotifications: ${String(full)}`,
+      'notificationURL: https://merchant.example/bitpay/ipn',
+      `orderID: ${order}`,
+    ].join('\n');
+
+  async function expireOne(full: boolean, order: string): Promise<Json[]> {
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/blue',
+      payload: invoice(full, order),
+      headers: { ...bearer(shop.apiKey), 'content-type': 'application/yaml' },
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    const contracts = (posted.json() as Json).contracts as Record<string, Json>;
+    const documentId = String(contracts.initialized?.documentId);
+    // Fifteen minutes on, unpaid: the invoice expires.
+    now += 16 * 60 * 1000;
+    await t.engine.fireDueTimers();
+    const events = (
+      await call('GET', `/events?document=${documentId}&type=invoice.notification`)
+    ).json() as {
+      data: Json[];
+    };
+    return events.data;
+  }
+
+  it('notifies the notificationURL on a status change when fullNotifications, through a delivery', async () => {
+    const [notification] = await expireOne(true, 'order-full');
+    expect(notification).toMatchObject({ type: 'invoice.notification' });
+    const data = notification?.data as Json;
+    expect(data.url).toBe('https://merchant.example/bitpay/ipn');
+    expect(data.body).toMatchObject({ status: 'expired', orderID: 'order-full' });
+    const deliveries = (
+      await call('GET', `/events/${String(notification?.id)}/deliveries`)
+    ).json() as {
+      deliveries: Json[];
+    };
+    expect(deliveries.deliveries).toMatchObject([
+      {
+        endpointId: notificationEndpointId(shop.account.id, 'https://merchant.example/bitpay/ipn'),
+        state: 'pending',
+      },
+    ]);
+    // The endpoint standing for the URL is the account's to see, and not one of its 16.
+    const endpoints = (await call('GET', '/webhook_endpoints')).json() as { data: Json[] };
+    expect(endpoints.data.map((endpoint) => endpoint.url)).toContain(
+      'https://merchant.example/bitpay/ipn',
+    );
+  });
+
+  it('does not notify an expiry when fullNotifications is false (only the confirmation)', async () => {
+    expect(await expireOne(false, 'order-quiet')).toEqual([]);
+  });
+});
