@@ -7,6 +7,7 @@ import type { Store } from '../store/store.js';
 import type { DeliveryRecord, StoredEvent, WebhookEndpointRecord } from '../store/store-records.js';
 import { postWebhook } from '../outbox/post-webhook.js';
 import { MAX_RETRY_WINDOW_MS, nextAttemptAt } from '../outbox/retry-schedule.js';
+import type { ResolveAll } from '../outbox/url-safety.js';
 import { checkWebhookUrl, resolveSafeAddress } from '../outbox/url-safety.js';
 import { signWebhook } from '../outbox/webhook-signing.js';
 
@@ -42,6 +43,10 @@ export interface WebhookWorkerOptions {
   leaseMs?: number;
   /** The longest the worker sleeps between looks at the store. */
   pollMs?: number;
+  /** Tests: how names resolve (default: the system's resolver). */
+  lookup?: ResolveAll;
+  /** Tests: certificates to trust instead of the system's (PEM). */
+  ca?: string;
 }
 
 export class WebhookWorker {
@@ -55,6 +60,8 @@ export class WebhookWorker {
   private readonly maxInFlight: number;
   private readonly leaseMs: number;
   private readonly pollMs: number;
+  private readonly lookup: ResolveAll | undefined;
+  private readonly ca: string | undefined;
   private readonly inFlight = new Map<string, number>();
   private readonly running = new Set<Promise<void>>();
   private total = 0;
@@ -73,6 +80,8 @@ export class WebhookWorker {
     // Past the longest an attempt can take (its timeout, then writing it down).
     this.leaseMs = options.leaseMs ?? this.timeoutMs * 2 + 5_000;
     this.pollMs = options.pollMs ?? 250;
+    this.lookup = options.lookup;
+    this.ca = options.ca;
   }
 
   start(): void {
@@ -133,14 +142,20 @@ export class WebhookWorker {
 
   private async loop(): Promise<void> {
     this.timer = undefined;
+    let claimed = 0;
     try {
-      await this.tick();
+      claimed = await this.tick();
     } catch {
       // The store was busy or closing: look again at the next poll.
     }
     if (this.stopped) return;
     const next = await this.store.nextDeliveryAt().catch(() => undefined);
-    const wait = next === undefined ? this.pollMs : Math.max(0, next - this.clock());
+    // Due deliveries this look could not take are those of endpoints at their share (or the
+    // worker is full): a delivery that ends wakes the worker, so it does not spin meanwhile.
+    const wait =
+      next === undefined || (claimed === 0 && next <= this.clock())
+        ? this.pollMs
+        : Math.max(0, next - this.clock());
     this.schedule(Math.min(wait, this.pollMs));
   }
 
@@ -192,12 +207,13 @@ export class WebhookWorker {
       return { ok: false, statusCode: null, latencyMs: 0, error: checked.error.message };
     // Resolved at each connection, and the connection made to the address checked: a name
     // that resolves elsewhere by the time of the POST (DNS rebinding) is refused here.
-    const address = await resolveSafeAddress(new URL(url).hostname, options);
+    const address = await resolveSafeAddress(new URL(url).hostname, options, this.lookup);
     if (!address.ok)
       return { ok: false, statusCode: null, latencyMs: 0, error: address.error.message };
     return postWebhook({ url, address: address.value.address }, headers, body, {
       timeoutMs: this.timeoutMs,
       maxResponseBytes: 4096,
+      ...(this.ca === undefined ? {} : { ca: this.ca }),
     });
   }
 

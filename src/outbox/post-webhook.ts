@@ -28,6 +28,11 @@ export interface PostWebhookOptions {
   timeoutMs: number;
   /** How much of the answer's body is read (for the delivery log) before the connection is cut. */
   maxResponseBytes: number;
+  /**
+   * Certificates to trust instead of the system's (PEM): for a test receiver with a
+   * self-signed certificate. Production leaves it out.
+   */
+  ca?: string;
 }
 
 /** What became of one attempt. */
@@ -113,6 +118,8 @@ export function postWebhook(
   if (url.port !== '') requestOptions.port = Number(url.port);
   // RFC 6066 forbids an IP as the server name; Node then checks the certificate against it.
   if (url.protocol === 'https:' && !hostIsIp) requestOptions.servername = hostname;
+  if (url.protocol === 'https:' && options.ca !== undefined)
+    requestOptions.ca = options.ca;
 
   return new Promise((resolve) => {
     let settled = false;

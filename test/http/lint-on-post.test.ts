@@ -64,7 +64,7 @@ ${code
 describe('POST /blue lints the document', () => {
   it('refuses a script with a syntax error with its YAML line:col; nothing is created', async () => {
     const timelinesBefore = (await t.store.timelinesOf(accountId)).length;
-    const outboxBefore = (await t.store.outbox(0, 1000)).length;
+    const eventsBefore = (await t.store.events(accountId, { limit: 1000 })).length;
     const body = payment(
       "const amount = document('/amount');\nif (amount > ) {\n  return { events: [{ type: 'Capture Payment', amount }] };\n}",
       'lint-refused-courier@example.com',
@@ -93,7 +93,7 @@ describe('POST /blue lints the document', () => {
     // No participant account, no timeline, no authorisation.
     expect(await t.store.accountByEmail('lint-refused-courier@example.com')).toBeUndefined();
     expect((await t.store.timelinesOf(accountId)).length).toBe(timelinesBefore);
-    expect((await t.store.outbox(0, 1000)).length).toBe(outboxBefore);
+    expect((await t.store.events(accountId, { limit: 1000 })).length).toBe(eventsBefore);
   });
 
   it('lists every finding, warnings included, when it refuses', async () => {

@@ -1,9 +1,12 @@
 import { readFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_CATALOGUE } from '../../src/engine/event-catalogue.js';
 import { Webhook } from 'standardwebhooks';
 import type { NewAccount } from '../../src/engine/accounts.js';
 import { notificationEndpointId } from '../../src/engine/webhook-events.js';
+import { WebhookWorker } from '../../src/engine/webhook-worker.js';
 import { signWebhook } from '../../src/outbox/webhook-signing.js';
 import type { TestApp } from './support/test-app.js';
 import { bearer, testApp } from './support/test-app.js';
@@ -182,5 +185,72 @@ describe('BitPay notifications', () => {
 
   it('does not notify an expiry when fullNotifications is false (only the confirmation)', async () => {
     expect(await expireOne(false, 'order-quiet')).toEqual([]);
+  });
+
+  it('POSTs the invoice JSON to the https notificationURL, with the Standard Webhooks headers', async () => {
+    const fixtures = new URL('../outbox/fixtures/', import.meta.url);
+    const cert = readFileSync(new URL('example-invalid.cert.pem', fixtures), 'utf8');
+    const key = readFileSync(new URL('example-invalid.key.pem', fixtures), 'utf8');
+    const got: { headers: Record<string, string>; body: string; host: string }[] = [];
+    const receiver = createHttpsServer({ cert, key }, (request, response) => {
+      let body = '';
+      request.setEncoding('utf8');
+      request.on('data', (chunk: string) => (body += chunk));
+      request.on('end', () => {
+        got.push({
+          headers: request.headers as Record<string, string>,
+          body,
+          host: String(request.headers.host),
+        });
+        response.writeHead(200).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    const port = (receiver.address() as AddressInfo).port;
+    const url = `https://example.invalid:${port}/bitpay/ipn`;
+    // The invoice posted now names the receiver; the worker resolves example.invalid to it.
+    const worker = new WebhookWorker({
+      store: t.store,
+      writer: t.engine,
+      allowPrivate: true,
+      lookup: () => Promise.resolve([{ address: '127.0.0.1', family: 4 }]),
+      ca: cert,
+    });
+    try {
+      const posted = await t.app.inject({
+        method: 'POST',
+        url: '/blue',
+        payload: invoice(true, 'order-https').replace('https://merchant.example/bitpay/ipn', url),
+        headers: { ...bearer(shop.apiKey), 'content-type': 'application/yaml' },
+      });
+      expect(posted.statusCode, posted.body).toBe(201);
+      now += 16 * 60 * 1000;
+      await t.engine.fireDueTimers();
+      worker.start();
+      const deadline = Date.now() + 10_000;
+      while (
+        !got.some((delivery) => delivery.body.includes('order-https')) &&
+        Date.now() < deadline
+      )
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      const delivery = got.find((candidate) => candidate.body.includes('order-https'));
+      // The BitPay v0.3 notification: the invoice as the invoice API returns it.
+      expect(JSON.parse(delivery?.body ?? '{}')).toMatchObject({
+        orderID: 'order-https',
+        status: 'expired',
+      });
+      expect(delivery?.host).toBe(`example.invalid:${port}`);
+      expect(delivery?.headers['webhook-id']).toMatch(/^evt_/);
+      expect(delivery?.headers['webhook-signature']).toMatch(/^v1,/);
+      const endpoint = await t.store.webhookEndpoint(notificationEndpointId(shop.account.id, url));
+      expect(
+        new Webhook(String(endpoint?.secret)).verify(delivery?.body ?? '', delivery?.headers ?? {}),
+      ).toMatchObject({
+        status: 'expired',
+      });
+    } finally {
+      await worker.close();
+      receiver.close();
+    }
   });
 });
