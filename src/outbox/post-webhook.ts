@@ -118,8 +118,7 @@ export function postWebhook(
   if (url.port !== '') requestOptions.port = Number(url.port);
   // RFC 6066 forbids an IP as the server name; Node then checks the certificate against it.
   if (url.protocol === 'https:' && !hostIsIp) requestOptions.servername = hostname;
-  if (url.protocol === 'https:' && options.ca !== undefined)
-    requestOptions.ca = options.ca;
+  if (url.protocol === 'https:' && options.ca !== undefined) requestOptions.ca = options.ca;
 
   return new Promise((resolve) => {
     let settled = false;
