@@ -7,10 +7,12 @@ import type { IdempotencyClaim } from './commit-queue.js';
 import { isEventType } from './event-catalogue.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
+import type { WorkingSet } from './working-set.js';
 import {
   isNotificationEndpoint,
   newId,
   NOTIFICATION_EVENT,
+  notificationEndpointId,
   pendingDelivery,
   wants,
 } from './webhook-events.js';
@@ -96,7 +98,7 @@ export function createEndpoint(
 ): Promise<Reply> {
   return writer.write({
     idempotency,
-    key: `webhook endpoints ${accountId}`,
+    key: endpointsKey(accountId),
     lane: accountId,
     respond,
     work: async (set, at) => {
@@ -169,11 +171,11 @@ function changeEndpoint(
 ): Promise<Reply> {
   return writer.write({
     idempotency,
-    key: `webhook endpoints ${accountId}`,
+    key: endpointsKey(accountId),
     lane: accountId,
     respond,
     work: async (set, at) => {
-      const stored = await writer.store.webhookEndpoint(endpointId);
+      const stored = await latestEndpoint(set, writer.store, endpointId);
       // Another account's endpoint reads exactly like one that does not exist.
       if (stored === undefined || stored.accountId !== accountId || stored.status === 'deleted')
         return failure('not_found', `no webhook endpoint ${endpointId}`, 'id');
@@ -185,8 +187,10 @@ function changeEndpoint(
 }
 
 /**
- * Sends an event again (Stripe's resend): each of its deliveries is due now, and an endpoint
- * that wants it but had none (registered after the event) gets one.
+ * Sends an event again (Stripe's resend): a new delivery, due now, to each endpoint that wants
+ * it (a BitPay notification: to its notificationURL's only). The deliveries before are left as
+ * they are, in flight or not, so an attempt under way cannot be overwritten, and the new one
+ * has a retry window of its own.
  */
 export function redeliverEvent(
   writer: EndpointWriter,
@@ -204,26 +208,34 @@ export function redeliverEvent(
       const event = await writer.store.event(eventId);
       if (event === undefined || event.accountId !== accountId)
         return failure('not_found', `no event ${eventId}`, 'id');
-      const deliveries = await writer.store.deliveriesOfEvent(eventId);
-      const endpoints = await writer.store.webhookEndpoints(accountId);
-      let count = 0;
-      for (const endpoint of endpoints) {
-        if (!wants(endpoint, event.type)) continue;
-        const delivery = deliveries.find((candidate) => candidate.endpointId === endpoint.id);
-        count += 1;
-        if (delivery === undefined)
-          set.rows.deliveries.push(pendingDelivery(eventId, endpoint, at));
-        else
-          set.rows.deliveryUpdates.push({
-            id: delivery.id,
-            state: 'pending',
-            attempts: delivery.attempts,
-            nextAttemptAt: at,
-            leaseUntil: null,
-            deliveredAt: delivery.deliveredAt,
-          });
-      }
-      return { ok: true, value: { deliveries: count } };
+      const url = event.data.url;
+      const targets = (await writer.store.webhookEndpoints(accountId)).filter((endpoint) =>
+        event.type === NOTIFICATION_EVENT
+          ? typeof url === 'string' && endpoint.id === notificationEndpointId(accountId, url)
+          : wants(endpoint, event.type),
+      );
+      for (const endpoint of targets)
+        set.rows.deliveries.push(pendingDelivery(eventId, endpoint, at));
+      return { ok: true, value: { deliveries: targets.length } };
     },
   });
+}
+
+/**
+ * An endpoint as the commit being built will leave it: its last row in this working set (an
+ * earlier job of the group changed it), else the stored one. Every job that changes endpoints
+ * runs under the key `webhook endpoints <account>`, so within one server no change is lost.
+ */
+export async function latestEndpoint(
+  set: WorkingSet,
+  store: Pick<Store, 'webhookEndpoint'>,
+  id: string,
+): Promise<WebhookEndpointRecord | undefined> {
+  const pushed = set.rows.webhookEndpoints.filter((row) => row.id === id).at(-1);
+  return pushed ?? (await store.webhookEndpoint(id));
+}
+
+/** The key every job that changes an account's endpoints runs under. */
+export function endpointsKey(accountId: string): string {
+  return `webhook endpoints ${accountId}`;
 }

@@ -118,7 +118,14 @@ export async function notificationEndpoint(
   store: Pick<Store, 'webhookEndpoint'>,
   record: DocumentRecord,
 ): Promise<{ endpoint: WebhookEndpointRecord; stored: boolean } | undefined> {
-  const url = scalarOf(record.state.notificationURL);
+  // The URL the invoice was opened with (its rules may change the document's field later),
+  // else, for the document being created, the field itself.
+  const invoices = (record.book as { invoices?: Record<string, { notificationURL?: unknown }> })
+    .invoices;
+  const invoice =
+    invoices !== undefined && Object.hasOwn(invoices, record.id) ? invoices[record.id] : undefined;
+  const opened = invoice?.notificationURL;
+  const url = opened ?? scalarOf(record.state.notificationURL);
   if (typeof url !== 'string' || url === '') return undefined;
   const id = notificationEndpointId(record.ownerId, url);
   const stored = await store.webhookEndpoint(id);

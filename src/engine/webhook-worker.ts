@@ -1,5 +1,5 @@
 import type { JobWriter } from './accounts.js';
-import { endpointJson } from './webhook-endpoints.js';
+import { endpointJson, endpointsKey, latestEndpoint } from './webhook-endpoints.js';
 import { newId, NOTIFICATION_EVENT, pendingDelivery, wants } from './webhook-events.js';
 import type { JsonObject } from '../model/json.js';
 import { isJsonObject } from '../model/json.js';
@@ -63,6 +63,7 @@ export class WebhookWorker {
   private readonly lookup: ResolveAll | undefined;
   private readonly ca: string | undefined;
   private readonly inFlight = new Map<string, number>();
+  private readonly ids = new Set<string>();
   private readonly running = new Set<Promise<void>>();
   private total = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -111,11 +112,15 @@ export class WebhookWorker {
       busy: this.inFlight,
     });
     for (const delivery of claimed) {
+      // Ours already (its lease ran out while the attempt went on): one attempt at a time.
+      if (this.ids.has(delivery.id)) continue;
+      this.ids.add(delivery.id);
       this.inFlight.set(delivery.endpointId, (this.inFlight.get(delivery.endpointId) ?? 0) + 1);
       this.total += 1;
       const run = this.deliver(delivery)
         .catch(() => undefined)
         .finally(() => {
+          this.ids.delete(delivery.id);
           this.total -= 1;
           const left = (this.inFlight.get(delivery.endpointId) ?? 1) - 1;
           if (left <= 0) this.inFlight.delete(delivery.endpointId);
@@ -207,7 +212,14 @@ export class WebhookWorker {
       return { ok: false, statusCode: null, latencyMs: 0, error: checked.error.message };
     // Resolved at each connection, and the connection made to the address checked: a name
     // that resolves elsewhere by the time of the POST (DNS rebinding) is refused here.
-    const address = await resolveSafeAddress(new URL(url).hostname, options, this.lookup);
+    // The name is resolved within the attempt's deadline: a nameserver that never answers
+    // costs this attempt its timeout, and no more.
+    const address = await withDeadline(
+      resolveSafeAddress(new URL(url).hostname, options, this.lookup),
+      this.timeoutMs,
+    );
+    if (address === undefined)
+      return { ok: false, statusCode: null, latencyMs: this.timeoutMs, error: 'timeout' };
     if (!address.ok)
       return { ok: false, statusCode: null, latencyMs: 0, error: address.error.message };
     return postWebhook({ url, address: address.value.address }, headers, body, {
@@ -230,7 +242,9 @@ export class WebhookWorker {
     },
   ): Promise<void> {
     await this.writer.write({
-      key: `delivery ${delivery.id}`,
+      // With the account's other endpoint changes (rotation, deletion, other results), so
+      // that the endpoint's health below is read as the group leaves it, never overwritten.
+      key: endpointsKey(delivery.accountId),
       respond: () => ({ statusCode: 200, body: null }),
       work: async (set, at) => {
         const next =
@@ -259,7 +273,7 @@ export class WebhookWorker {
         });
         if (endpoint === undefined || outcome.final) return { ok: true, value: null };
         // The endpoint's health, from the stored row (another delivery may have changed it).
-        const current = (await this.store.webhookEndpoint(endpoint.id)) ?? endpoint;
+        const current = (await latestEndpoint(set, this.store, endpoint.id)) ?? endpoint;
         if (current.status !== 'enabled') return { ok: true, value: null };
         if (outcome.ok) {
           if (current.failingSince !== null)
@@ -312,4 +326,13 @@ export function eventBody(event: StoredEvent): JsonObject {
     documentId: event.documentId,
     data: event.data,
   };
+}
+
+/** `promise`, or undefined once `ms` have passed. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }

@@ -130,7 +130,7 @@ export async function resolveSafeAddress(
     const family = isIP(answer.address);
     // A resolver answer that is not an address at all is refused rather than connected to.
     if (family !== 4 && family !== 6)
-      return failure('webhook_url_refused', `${host} resolves to ${answer.address}, not an IP`);
+      return failure('webhook_url_refused', `${host} resolves to something that is not an IP`);
     const refused = refusal(answer.address, options, host);
     if (refused !== null) return refused;
     first ??= { address: answer.address, family };
@@ -201,6 +201,10 @@ const BLOCKED: readonly (readonly [kind: string, list: BlockList])[] = [
       ['fec0::', 10, 'ipv6'],
       ['100::', 64, 'ipv6'],
       ['64:ff9b:1::', 48, 'ipv6'],
+      // Addresses that carry an IPv4 one inside, which may be private: NAT64's well-known
+      // prefix (RFC 6052) and 6to4 (RFC 3056). Refused whole rather than decoded.
+      ['64:ff9b::', 96, 'ipv6'],
+      ['2002::', 16, 'ipv6'],
     ]),
   ],
 ];
@@ -217,8 +221,13 @@ function refusal(address: string, options: UrlSafetyOptions, name?: string): Ref
   const type = isIP(address) === 6 ? 'ipv6' : 'ipv4';
   for (const [kind, list] of BLOCKED) {
     if (list.check(address, type)) {
-      const what = name === undefined ? address : `${name} resolves to ${address}, which`;
-      return failure('webhook_url_refused', `${what} is not a public address (${kind})`);
+      // A name's address is not repeated: the message goes back to the caller (and into the
+      // delivery log), and must not map names inside the server's network for anyone.
+      const message =
+        name === undefined
+          ? `${address} is not a public address (${kind})`
+          : `${name} resolves to an address that is not public (${kind})`;
+      return failure('webhook_url_refused', message);
     }
   }
   return null;

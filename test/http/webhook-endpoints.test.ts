@@ -138,11 +138,13 @@ describe('BitPay notifications', () => {
       `orderID: ${order}`,
     ].join('\n');
 
-  async function expireOne(full: boolean, order: string): Promise<Json[]> {
+  async function expireOne(full: boolean, order: string, notify?: string): Promise<Json[]> {
+    const text = invoice(full, order);
     const posted = await t.app.inject({
       method: 'POST',
       url: '/blue',
-      payload: invoice(full, order),
+      payload:
+        notify === undefined ? text : text.replace('https://merchant.example/bitpay/ipn', notify),
       headers: { ...bearer(shop.apiKey), 'content-type': 'application/yaml' },
     });
     expect(posted.statusCode, posted.body).toBe(201);
@@ -176,6 +178,11 @@ describe('BitPay notifications', () => {
         state: 'pending',
       },
     ]);
+    // Sent again, it goes to its own notificationURL only, not to another invoice's.
+    const second = await expireOne(true, 'order-other', 'https://other.example/ipn');
+    expect(second).toHaveLength(1);
+    const resent = await call('POST', `/events/${String(notification?.id)}/redeliver`, {});
+    expect(resent.json()).toMatchObject({ deliveries: 1 });
     // The endpoint standing for the URL is the account's to see, and not one of its 16.
     const endpoints = (await call('GET', '/webhook_endpoints')).json() as { data: Json[] };
     expect(endpoints.data.map((endpoint) => endpoint.url)).toContain(

@@ -162,10 +162,19 @@ describe('webhooks, end to end', () => {
     expect(deliveries.json.deliveries).toMatchObject([
       { state: 'delivered', attempts: [{ attempt: 1, statusCode: 200 }] },
     ]);
-    // Sent again on request.
-    expect((await http('POST', `/events/${id}/redeliver`, {})).status).toBe(202);
+    // Sent again on request: a new delivery beside the first, which stays as it was.
+    const again = await http('POST', `/events/${id}/redeliver`, {});
+    expect(again.status).toBe(202);
+    expect(again.json).toMatchObject({ deliveries: 1 });
     await until(async () => (hooks.received.length >= 4 ? true : undefined));
     expect(hooks.received[3]?.headers['webhook-id']).toBe(id);
+    const both = await until(async () => {
+      const listed = (await http('GET', `/events/${id}/deliveries`)).json.deliveries as Json[];
+      return listed.length === 2 && listed.every((delivery) => delivery.state === 'delivered')
+        ? listed
+        : undefined;
+    });
+    expect(both.map((delivery) => (delivery.attempts as Json[]).length)).toEqual([1, 1]);
   });
 
   it('retries a receiver that fails three times, and one that hangs, until they answer', async () => {

@@ -248,4 +248,12 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    // GET /events?type=: an account's events of one type, newest first, without reading the
+    // account's whole history.
+    version: 7,
+    sql: `
+      CREATE INDEX events_account_type ON events(account_id, type, seq);
+    `,
+  },
 ];
