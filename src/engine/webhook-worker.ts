@@ -17,12 +17,14 @@ import { signWebhook } from '../outbox/webhook-signing.js';
  * send one delivery at once), POSTs each event to its endpoint with the Standard Webhooks
  * headers, and writes the attempt and what comes next: delivered on a 2xx; else retried on the
  * backoff schedule (retry-schedule.ts) until three days after the first attempt, then failed.
- * An endpoint failing for three days is disabled, and its account is told with an event.
+ * An endpoint that fails for a whole retry window (three days, or every attempt of a
+ * delivery that gave up, with no success between) is disabled, and its account is told.
  *
  * At least once: an attempt is written after the POST, so a crash between the two sends the
  * event again; receivers deduplicate by `webhook-id` (the event id, the same on every
  * attempt). A slow or dead endpoint delays nobody else: at most {@link PER_ENDPOINT} of an
- * endpoint's deliveries are in flight, and at most `maxInFlight` in all.
+ * endpoint's deliveries are claimed or in flight, and at most `maxInFlight` in all. (There is
+ * no share per account yet: one account's many slow endpoints can take every slot.)
  */
 
 const PER_ENDPOINT = 8;
