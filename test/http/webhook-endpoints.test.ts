@@ -118,6 +118,37 @@ describe('registering an endpoint', () => {
   });
 });
 
+describe('a document’s own events', () => {
+  it('tells of its creation and its termination, once', async () => {
+    const text = readFileSync(
+      new URL('../../documents/scenarios/terminate-graceful/document.yaml', import.meta.url),
+      'utf8',
+    ).replace('timelineId: t-1', `timelineId: ${shop.account.timelineId}`);
+    const posted = await t.app.inject({
+      method: 'POST',
+      url: '/blue',
+      payload: text,
+      headers: { ...bearer(shop.apiKey), 'content-type': 'application/yaml' },
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    const contracts = (posted.json() as Json).contracts as Record<string, Json>;
+    const documentId = String(contracts.initialized?.documentId);
+    for (const message of ['stop', 'anyone there?'])
+      await call('POST', `/timelines/${shop.account.timelineId}/entries`, {
+        message: { type: 'Chat Message', message },
+      });
+    const events = (await call('GET', `/events?document=${documentId}`)).json() as { data: Json[] };
+    expect(events.data.map((event) => event.type)).toEqual([
+      'document.terminated',
+      'document.created',
+    ]);
+    expect(events.data[0]?.data).toMatchObject({
+      status: { kind: 'terminated', cause: 'graceful', reason: 'asked to stop' },
+      document: { state: 'finished' },
+    });
+  });
+});
+
 describe('the catalogue', () => {
   it('is documented whole in docs/webhooks.md, each type with its meaning', () => {
     const doc = readFileSync(new URL('../../docs/webhooks.md', import.meta.url), 'utf8');
