@@ -46,6 +46,7 @@ import { answerEventType } from './event-catalogue.js';
 import { EventWriter, notificationEndpoint } from './webhook-events.js';
 import type { Actor } from './timeline-entry.js';
 import { PROCESSOR_ACCOUNT_ID, PROCESSOR_ACTOR, principal, stampEntry } from './timeline-entry.js';
+import { initializedDocumentId } from '../processor/markers.js';
 
 /** The account that owns the payment processor's timelines (paymentProcessor, proxies). */
 export const PROCESSOR_ACCOUNT: AccountRecord = {
@@ -476,7 +477,7 @@ export class DocumentEngine {
         initialized.status.code,
         `the document could not be initialised: ${statusMessage(initialized)}`,
       );
-    const documentId = markerId(initialized.document);
+    const documentId = initializedDocumentId(initialized.document);
     const existing = await set.document(documentId);
     if (existing !== undefined) {
       if (existing.ownerId !== accountId)
@@ -715,7 +716,7 @@ export class DocumentEngine {
 
   /**
    * The payment conversation on the server: events processed with retries (process), answers
-   * appended to the processor's timeline and to the outbox, every step written to the working
+   * appended to the processor's timeline, every step written (with its webhook events) to the working
    * set (a result row, the document's new head, its book).
    */
   private async conversation(
@@ -847,12 +848,6 @@ function timelineEvent(entry: EntryRecord): ProcessorEvent {
 
 function bookOf(record: DocumentRecord): PaymentBook {
   return record.book as unknown as PaymentBook;
-}
-
-function markerId(document: JsonObject): string {
-  const contracts = document.contracts;
-  const marker = isJsonObject(contracts) ? contracts.initialized : undefined;
-  return isJsonObject(marker) && typeof marker.documentId === 'string' ? marker.documentId : '';
 }
 
 function statusMessage(result: ProcessResult): string {

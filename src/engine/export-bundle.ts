@@ -93,7 +93,7 @@ export async function exportBundle(
   });
   const timelines: BundleTimeline[] = [];
   const cosigners = new Map<string, BundleCosigner>();
-  for (const [timelineId, { tree, entries }] of trees) {
+  for (const [timelineId, { tree }] of trees) {
     const size = tree.size;
     const root = tree.root();
     const checkpoint = await signedCheckpoint(
@@ -111,7 +111,6 @@ export async function exportBundle(
         publicKey: key.publicKey,
       });
     const from = options.previous?.get(timelineId);
-    const leaves = entries.map((entry) => entryLeafHash(entry.blueId));
     timelines.push({
       timelineId,
       size,
@@ -119,7 +118,12 @@ export async function exportBundle(
       consistency:
         from === undefined || from < 1 || from >= size
           ? []
-          : [{ from, proof: meter(() => consistencyProof(leaves, from, size)).map(encodeBase64) }],
+          : [
+              {
+                from,
+                proof: meter(() => consistencyProof(tree.leaves, from, size)).map(encodeBase64),
+              },
+            ],
     });
   }
   const keys = (await store.signingKeys()).map((key) => ({

@@ -16,6 +16,7 @@ import { Conversation } from './conversation.js';
 import { memoryTimelines } from './timeline-entry.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import { ownTypeAsBlueId } from '../types/own-types.js';
+import { initializedDocumentId } from '../processor/markers.js';
 
 /** What an offline run feeds a document: processor events, plus the simulated outside world. */
 export type OfflineInput =
@@ -76,7 +77,7 @@ export async function runOffline(
   const initialized = await processEvent(bound, initialize, context);
   const steps: OfflineStep[] = [];
   const answers: JsonObject[] = [];
-  const documentId = documentIdOf(initialized.document);
+  const documentId = initializedDocumentId(initialized.document);
   let inputNumber = 0;
   const talk = new Conversation(desk, {
     process: (current, event) => processEvent(current, event, context),
@@ -120,12 +121,6 @@ export async function runOffline(
     document: state.document,
     blueId: documentBlueId(state.document, context.registry),
   };
-}
-
-function documentIdOf(document: JsonObject): string {
-  const contracts = document.contracts;
-  const marker = isJsonObject(contracts) ? contracts.initialized : undefined;
-  return isJsonObject(marker) && typeof marker.documentId === 'string' ? marker.documentId : '';
 }
 
 /** When the document was created: `{created: ms}` if given, else the first input's time, else 0. */

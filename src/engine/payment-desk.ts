@@ -39,7 +39,7 @@ export interface PaymentBook {
   charges: Readonly<Record<string, CardCharge>>;
   escrow: EscrowState;
   invoices: Readonly<Record<string, BitcoinInvoice>>;
-  /** BitPay notifications due (a status change), for the service's outbox to deliver. */
+  /** BitPay notifications due (a status change): the engine makes them webhook events. */
   notifications: readonly InvoiceNotification[];
 }
 

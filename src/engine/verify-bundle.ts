@@ -14,8 +14,8 @@ import type {
 import { decodeBase64 } from '../tlog/base64.js';
 import { parseCheckpoint } from '../tlog/checkpoint.js';
 import { entrySigningText } from '../tlog/entry-signature.js';
-import { leafHash, rootHash, verifyConsistency, verifyInclusion } from '../tlog/merkle.js';
-import { MerkleTree } from '../tlog/merkle-tree.js';
+import { rootHash, verifyConsistency, verifyInclusion } from '../tlog/merkle.js';
+import { MerkleTree, sameBytes } from '../tlog/merkle-tree.js';
 import type { NoteVerifier } from '../tlog/note-key.js';
 import { ed25519Verifier } from '../tlog/note-key.js';
 import { openNote } from '../tlog/signed-note.js';
@@ -34,7 +34,8 @@ import { PaymentDesk } from './payment-desk.js';
 import { replayContext, takenAsRecorded } from './replay-document.js';
 import { keyIdOf, NOTE_KEY_NAME } from './signing-keys.js';
 import { memoryTimelines } from './timeline-entry.js';
-import { originOf } from './timeline-log.js';
+import { entryLeafHash, originOf } from './timeline-log.js';
+import { initializedDocumentId } from '../processor/markers.js';
 
 /**
  * `paydoc verify`: checks an export bundle (bundle-format.ts) offline, with nothing but the
@@ -126,7 +127,7 @@ export async function verifyBundle(value: unknown, options: VerifyOptions): Prom
     const bundle = shapeOf(value);
     const keys = serverKeys(bundle, options.trustedKeys);
     const registry = registryOf(bundle, options);
-    const library = options.library ?? libraryRegistry();
+    const library = options.library ?? defaultTypeRegistry();
     const logs = checkTimelines(bundle, keys);
     const entries = checkEntries(bundle, keys, library, logs);
     // The signatures are checked in libuv's thread pool while this thread replays: on a
@@ -324,7 +325,7 @@ function serverKeys(bundle: ExportBundle, trusted?: ReadonlySet<string>): Map<st
 }
 
 function registryOf(bundle: ExportBundle, options: VerifyOptions): TypeRegistry {
-  const library = options.library ?? libraryRegistry();
+  const library = options.library ?? defaultTypeRegistry();
   if (bundle.types.length === 0) return library;
   const built = buildOwnRegistry(
     options.libraryPackages ?? defaultLibraryPackages(),
@@ -338,12 +339,6 @@ function registryOf(bundle: ExportBundle, options: VerifyOptions): TypeRegistry 
       message: `the bundle's own types do not build: ${built.problems[0]?.message ?? ''}`,
     });
   return built.registry;
-}
-
-let sharedLibrary: TypeRegistry | undefined;
-function libraryRegistry(): TypeRegistry {
-  sharedLibrary ??= defaultTypeRegistry();
-  return sharedLibrary;
 }
 
 interface CheckedLog {
@@ -537,7 +532,7 @@ function checkEntries(
       input,
       at,
       sequence: place.sequence,
-      leaf: leafHash(new TextEncoder().encode(id)),
+      leaf: entryLeafHash(id),
       proof: entry.proof,
     });
     byTimeline.set(place.timelineId, list);
@@ -742,7 +737,7 @@ async function replay(
     initialize,
     context,
   );
-  const documentId = markerOf(initialized.document);
+  const documentId = initializedDocumentId(initialized.document);
   if (documentId !== bundle.documentId)
     stop({
       check: 'genesis',
@@ -871,26 +866,15 @@ function checkExtends(newer: ExportBundle, older: ExportBundle): void {
         version: input.version,
         message: `input ${input.version} of the older bundle is gone`,
       });
-    const before = {
-      event: input.event,
-      entry: input.entry ?? null,
-      result: input.result,
-    } as unknown as JsonValue;
-    const after = {
-      event: later.event,
-      entry: stripProof(later.entry),
-      result: later.result,
-    } as unknown as JsonValue;
-    const beforeStripped = {
-      ...(before as JsonObject),
-      entry: stripProof(input.entry),
-    } as JsonValue;
-    if (canonicalJson(beforeStripped) !== canonicalJson(after))
+    // Proofs are of the tree the bundle was exported at, so they change; nothing else may.
+    const before = comparable(input);
+    const after = comparable(later);
+    if (canonicalJson(before) !== canonicalJson(after))
       stop({
         check: 'previous',
         at,
         version: input.version,
-        pointer: firstDifference(after, beforeStripped),
+        pointer: firstDifference(after, before),
         message: `input ${input.version} was rewritten since the older bundle`,
       });
   });
@@ -929,7 +913,7 @@ function checkExtends(newer: ExportBundle, older: ExportBundle): void {
     }
     const leaves = newer.inputs
       .filter((input) => input.entry?.timelineId === old.timelineId)
-      .map((input) => leafHash(new TextEncoder().encode(input.entry?.blueId ?? '')));
+      .map((input) => entryLeafHash(input.entry?.blueId ?? ''));
     if (leaves.length !== now.size)
       stop({
         check: 'previous',
@@ -945,10 +929,14 @@ function checkExtends(newer: ExportBundle, older: ExportBundle): void {
   });
 }
 
-function stripProof(entry: BundleInput['entry']): JsonValue {
-  if (entry === undefined) return null;
-  const { proof: _proof, ...rest } = entry;
-  return rest as unknown as JsonValue;
+/** An input as a later bundle must repeat it: all of it but its entry's inclusion proof. */
+function comparable(input: BundleInput): JsonValue {
+  const { proof: _proof, ...entry } = input.entry ?? { proof: [] };
+  return {
+    event: input.event,
+    entry: input.entry === undefined ? null : entry,
+    result: input.result,
+  } as unknown as JsonValue;
 }
 
 /** The root a verified checkpoint signs. */
@@ -956,12 +944,6 @@ function checkpointRoot(timeline: BundleTimeline): Uint8Array {
   const body = timeline.checkpoint.slice(0, timeline.checkpoint.indexOf('\n\n') + 1);
   const parsed = parseCheckpoint(body);
   return parsed.ok ? parsed.checkpoint.rootHash : new Uint8Array();
-}
-
-function markerOf(document: JsonObject): string {
-  const contracts = document.contracts;
-  const marker = isJsonObject(contracts) ? contracts.initialized : undefined;
-  return isJsonObject(marker) && typeof marker.documentId === 'string' ? marker.documentId : '';
 }
 
 /** The first JSON pointer at which two values differ ('' for the whole). */
@@ -985,8 +967,4 @@ export function firstDifference(a: JsonValue | undefined, b: JsonValue | undefin
     }
   }
   return '';
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }

@@ -3,13 +3,14 @@ import type { Store } from '../store/store.js';
 import type { WebhookEndpointRecord } from '../store/store-records.js';
 import { newWebhookSecret } from '../outbox/webhook-signing.js';
 import type { JobWriter, Respond } from './accounts.js';
-import type { IdempotencyClaim } from './commit-queue.js';
+import type { IdempotencyClaim, Job } from './commit-queue.js';
 import { isEventType } from './event-catalogue.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
 import type { WorkingSet } from './working-set.js';
 import {
   isNotificationEndpoint,
+  newEndpointRecord,
   newId,
   NOTIFICATION_EVENT,
   notificationEndpointId,
@@ -96,39 +97,26 @@ export function createEndpoint(
   respond: Respond<{ endpoint: WebhookEndpointRecord }>,
   idempotency?: IdempotencyClaim,
 ): Promise<Reply> {
-  return writer.write({
-    idempotency,
-    key: endpointsKey(accountId),
-    lane: accountId,
-    respond,
-    work: async (set, at) => {
-      // The endpoints that stand for invoices' notificationURLs are not the account's to count.
-      const existing = (await writer.store.webhookEndpoints(accountId)).filter(
-        (endpoint) => !isNotificationEndpoint(endpoint.id),
+  return writeEndpoints(writer, accountId, respond, idempotency, async (set, at) => {
+    // The endpoints that stand for invoices' notificationURLs are not the account's to count.
+    const existing = (await writer.store.webhookEndpoints(accountId)).filter(
+      (endpoint) => !isNotificationEndpoint(endpoint.id),
+    );
+    // Endpoints an earlier job of this group created (not the rows it changed).
+    const added = new Set(
+      set.rows.webhookEndpoints
+        .filter((row) => row.accountId === accountId && !isNotificationEndpoint(row.id))
+        .map((row) => row.id),
+    );
+    for (const endpoint of existing) added.delete(endpoint.id);
+    if (existing.length + added.size >= MAX_WEBHOOK_ENDPOINTS)
+      return failure(
+        'too_many_webhook_endpoints',
+        `an account has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first`,
       );
-      const inGroup = set.rows.webhookEndpoints.filter((row) => row.accountId === accountId);
-      if (existing.length + inGroup.length >= MAX_WEBHOOK_ENDPOINTS)
-        return failure(
-          'too_many_webhook_endpoints',
-          `an account has at most ${MAX_WEBHOOK_ENDPOINTS} webhook endpoints; delete one first`,
-        );
-      const record: WebhookEndpointRecord = {
-        id: newId('we'),
-        accountId,
-        url: endpoint.url,
-        events: endpoint.events,
-        description: endpoint.description,
-        secret: newWebhookSecret(),
-        previousSecret: null,
-        previousSecretUntil: null,
-        status: 'enabled',
-        createdAt: at,
-        failingSince: null,
-        disabledAt: null,
-      };
-      set.rows.webhookEndpoints.push(record);
-      return { ok: true, value: { endpoint: record } };
-    },
+    const record = newEndpointRecord(newId('we'), accountId, endpoint, at);
+    set.rows.webhookEndpoints.push(record);
+    return { ok: true, value: { endpoint: record } };
   });
 }
 
@@ -169,20 +157,31 @@ function changeEndpoint(
   idempotency: IdempotencyClaim | undefined,
   change: (endpoint: WebhookEndpointRecord, at: number) => WebhookEndpointRecord,
 ): Promise<Reply> {
+  return writeEndpoints(writer, accountId, respond, idempotency, async (set, at) => {
+    const stored = await latestEndpoint(set, writer.store, endpointId);
+    // Another account's endpoint reads exactly like one that does not exist.
+    if (stored === undefined || stored.accountId !== accountId || stored.status === 'deleted')
+      return failure('not_found', `no webhook endpoint ${endpointId}`, 'id');
+    const next = change(stored, at);
+    set.rows.webhookEndpoints.push(next);
+    return { ok: true, value: { endpoint: next } };
+  });
+}
+
+/** A job on an account's endpoints, under their one key (see {@link latestEndpoint}). */
+function writeEndpoints<T>(
+  writer: EndpointWriter,
+  accountId: string,
+  respond: Respond<T>,
+  idempotency: IdempotencyClaim | undefined,
+  work: Job<T>['work'],
+): Promise<Reply> {
   return writer.write({
     idempotency,
     key: endpointsKey(accountId),
     lane: accountId,
     respond,
-    work: async (set, at) => {
-      const stored = await latestEndpoint(set, writer.store, endpointId);
-      // Another account's endpoint reads exactly like one that does not exist.
-      if (stored === undefined || stored.accountId !== accountId || stored.status === 'deleted')
-        return failure('not_found', `no webhook endpoint ${endpointId}`, 'id');
-      const next = change(stored, at);
-      set.rows.webhookEndpoints.push(next);
-      return { ok: true, value: { endpoint: next } };
-    },
+    work,
   });
 }
 

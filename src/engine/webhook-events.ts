@@ -130,25 +130,38 @@ export async function notificationEndpoint(
   const id = notificationEndpointId(record.ownerId, url);
   const stored = await store.webhookEndpoint(id);
   if (stored !== undefined) return { endpoint: stored, stored: true };
-  return {
-    stored: false,
-    endpoint: {
-      id,
-      accountId: record.ownerId,
-      url,
-      events: [NOTIFICATION_EVENT],
-      description: 'BitPay notificationURL',
-      secret: newWebhookSecret(),
-      previousSecret: null,
-      previousSecretUntil: null,
-      status: 'enabled',
-      createdAt: record.createdAt,
-      failingSince: null,
-      disabledAt: null,
-    },
-  };
+  const endpoint = newEndpointRecord(
+    id,
+    record.ownerId,
+    { url, events: [NOTIFICATION_EVENT], description: 'BitPay notificationURL' },
+    record.createdAt,
+  );
+  return { stored: false, endpoint };
 }
 
 export function newId(prefix: string): string {
   return `${prefix}_${randomBytes(12).toString('base64url')}`;
+}
+
+/** A new, enabled endpoint with a secret of its own. */
+export function newEndpointRecord(
+  id: string,
+  accountId: string,
+  endpoint: { url: string; events: string[] | null; description: string | null },
+  at: number,
+): WebhookEndpointRecord {
+  return {
+    id,
+    accountId,
+    url: endpoint.url,
+    events: endpoint.events,
+    description: endpoint.description,
+    secret: newWebhookSecret(),
+    previousSecret: null,
+    previousSecretUntil: null,
+    status: 'enabled',
+    createdAt: at,
+    failingSince: null,
+    disabledAt: null,
+  };
 }

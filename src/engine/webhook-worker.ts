@@ -217,7 +217,7 @@ export class WebhookWorker {
     // The name is resolved within the attempt's deadline: a nameserver that never answers
     // costs this attempt its timeout, and no more.
     const address = await withDeadline(
-      resolveSafeAddress(new URL(url).hostname, options, this.lookup),
+      resolveSafeAddress(checked.value.hostname, options, this.lookup),
       this.timeoutMs,
     );
     if (address === undefined)

@@ -144,8 +144,8 @@ const resolvedIds = new WeakMap<object, WeakMap<object, string | undefined>>();
 
 /** How aliases are resolved (types/document-id.ts makes one per registry, once). */
 export interface Resolver {
-  /** The BlueId of a type alias, if known. */
-  resolve: (alias: string) => string | undefined;
+  /** The BlueId of a type reference written as an alias (`Card Payment`, `{value: …}`), if known. */
+  resolveAlias: (ref: JsonValue | undefined) => string | undefined;
   /** The keys whose value is a type reference (type, itemType, keyType, valueType). */
   typeKeys: readonly string[];
   /** The tree with its aliases replaced (types/type-refs.ts), for the rare shapes. */
@@ -206,8 +206,7 @@ function objectId(
   let typeRef: string | undefined;
   for (const key of Object.keys(value)) {
     const child = value[key] as JsonValue;
-    const alias = resolver.typeKeys.includes(key) ? aliasText(child) : undefined;
-    const resolved = alias === undefined ? undefined : resolver.resolve(alias);
+    const resolved = resolver.typeKeys.includes(key) ? resolver.resolveAlias(child) : undefined;
     if (resolved !== undefined) {
       ids.set(key, resolved);
       if (key === 'type') typeRef = resolved;
@@ -262,13 +261,6 @@ function fallback(value: JsonObject, resolver: Resolver): string | undefined {
   const copy = resolver.copy(value);
   const cleaned = isClean(copy) ? copy : clean(copy);
   return cleaned === undefined ? undefined : idOf(cleaned);
-}
-
-function aliasText(ref: JsonValue | undefined): string | undefined {
-  if (typeof ref === 'string') return ref;
-  if (isJsonObject(ref) && typeof ref.value === 'string' && Object.keys(ref).length === 1)
-    return ref.value;
-  return undefined;
 }
 
 function consId(itemId: string, acc: string): string {

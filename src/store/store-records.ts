@@ -162,16 +162,6 @@ export interface IdempotencyRecord {
   createdAt: number;
 }
 
-/** A message for the outside world (webhooks, BitPay notifications), delivered by a later stage. */
-export interface OutboxRecord {
-  id: number;
-  documentId: string;
-  kind: string;
-  payload: JsonObject;
-  createdAt: number;
-  deliveredAt: number | null;
-}
-
 /**
  * An author's own type, kept per account (POST /types). Immutable: its BlueId is the hash of
  * `definition`; a name names one type within its account, so a new version takes a new name.
@@ -316,7 +306,6 @@ export interface WriteBatch {
   refs: { ref: string; documentId: string }[];
   results: ResultRecord[];
   idempotency: IdempotencyRecord[];
-  outbox: Omit<OutboxRecord, 'id' | 'deliveredAt'>[];
   /** Own types an account adds (a name or BlueId it already holds is a conflict). */
   types: TypeRecord[];
   /** New signing keys (a key id already stored is a conflict). */
@@ -363,7 +352,6 @@ export function emptyBatch(): WriteBatch {
     refs: [],
     results: [],
     idempotency: [],
-    outbox: [],
     types: [],
     signingKeys: [],
     keyRetirements: [],

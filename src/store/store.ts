@@ -8,7 +8,6 @@ import type {
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
-  OutboxRecord,
   OwnedTimeline,
   ParticipantKeyRecord,
   ResultRecord,
@@ -23,7 +22,7 @@ import type {
 /**
  * The persistence port (DESIGN §9). Reads are plain lookups; every write goes through
  * {@link Store.commit}, one transaction, so an entry, the documents it reaches, their results,
- * idempotency keys and outbox rows become durable together or not at all. The methods are
+ * idempotency keys and webhook events become durable together or not at all. The methods are
  * async so that a networked adapter (PostgreSQL) fits the same port.
  */
 export interface Store {
@@ -71,8 +70,6 @@ export interface Store {
   nextTimerAt(): Promise<number | undefined>;
 
   idempotency(accountId: string, key: string): Promise<IdempotencyRecord | undefined>;
-  /** Outbox rows with `id > after`, in order. */
-  outbox(after: number, limit: number): Promise<OutboxRecord[]>;
 
   /**
    * The account's webhook events, newest first (by seq, descending), at most `limit`: only

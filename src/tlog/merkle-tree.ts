@@ -34,6 +34,11 @@ export class MerkleTree {
     this.levels = levels;
   }
 
+  /** The leaf hashes, in order (level 0). */
+  get leaves(): readonly Uint8Array[] {
+    return this.levels[0] as Uint8Array[];
+  }
+
   get size(): number {
     return (this.levels[0] as Uint8Array[]).length;
   }
@@ -110,7 +115,8 @@ export class MerkleTree {
   }
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+/** Are two byte strings equal? (Hashes of a public log: no need for constant time.) */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;

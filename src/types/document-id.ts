@@ -3,7 +3,7 @@ import { blueId, resolvedBlueId } from '../model/blue-id.js';
 import { TYPE_KEYS } from '../model/node.js';
 import type { JsonValue } from '../model/json.js';
 import type { TypeRegistry } from './type-registry.js';
-import { replaceTypeRefs } from './type-refs.js';
+import { aliasOf, replaceTypeRefs } from './type-refs.js';
 
 /**
  * A document's BlueId as written: type aliases the registry knows are hashed as their BlueIds
@@ -29,7 +29,14 @@ function resolverOf(registry: TypeRegistry): Resolver {
   let resolver = resolvers.get(registry);
   if (resolver === undefined) {
     const resolve = (alias: string) => registry.idOfAlias(alias);
-    resolver = { resolve, typeKeys: TYPE_KEYS, copy: (node) => replaceTypeRefs(node, resolve) };
+    resolver = {
+      resolveAlias: (ref) => {
+        const alias = aliasOf(ref);
+        return alias === undefined ? undefined : resolve(alias);
+      },
+      typeKeys: TYPE_KEYS,
+      copy: (node) => replaceTypeRefs(node, resolve),
+    };
     resolvers.set(registry, resolver);
   }
   return resolver;

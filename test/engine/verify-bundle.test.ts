@@ -158,6 +158,34 @@ describe('an untouched bundle', () => {
     expect(bundle.inputs.some((input) => input.origin === 'processor' && input.entry)).toBe(true);
   });
 
+  it('refuses a malformed or repeated ?previous= with its name, and answers a good one', async () => {
+    const url = `/blue/${documentId}/export`;
+    const ask = (query: string) =>
+      t.app.inject({ method: 'GET', url: `${url}${query}`, headers: bearer(merchant.apiKey) });
+    for (const query of [
+      '?previous=nosize',
+      '?previous=tl_x:0',
+      '?previous=:3',
+      '?previous=a:1&previous=b:2',
+    ]) {
+      const refused = await ask(query);
+      expect(refused.statusCode, query).toBe(400);
+      expect((refused.json() as { error: Json }).error).toMatchObject({
+        code: 'invalid_request',
+        param: 'previous',
+      });
+    }
+    const known = bundle.timelines[0];
+    const answered = await ask(`?previous=${known?.timelineId ?? ''}:1`);
+    expect(answered.statusCode).toBe(200);
+    const timeline = (answered.json() as ExportBundle).timelines.find(
+      (x) => x.timelineId === known?.timelineId,
+    );
+    expect(timeline?.consistency.map((proof) => proof.from)).toEqual(
+      (known?.size ?? 0) > 1 ? [1] : [],
+    );
+  });
+
   it('is refused by the other party only when it is not theirs to read', async () => {
     const stranger = await t.account('stranger@example.com');
     const refused = await t.app.inject({
@@ -533,6 +561,68 @@ describe('a changed bundle', () => {
     if (report.ok) return;
     expect(report.divergence).toMatchObject({ check: 'result', version: input?.version });
     expect(report.divergence.pointer).toMatch(/^\/\d+\/val$/);
+  });
+});
+
+describe('a timeline the document joined late', () => {
+  it('proves each entry by its own path when the bundle does not hold the whole tree', async () => {
+    const own = merchant.account.timelineId;
+    const speak = (message: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/timelines/${own}/entries`,
+        payload: { message: { type: 'Chat Message', message } },
+        headers: bearer(merchant.apiKey),
+      });
+    // Entries before the document existed: in the tree, not in the bundle.
+    for (const message of ['before one', 'before two'])
+      expect((await speak(message)).statusCode).toBe(201);
+    const posted = await post(
+      '/blue',
+      [
+        'name: Counts the shop’s messages',
+        'count: 0',
+        'contracts:',
+        '  shop:',
+        '    type: Conversation/Timeline Channel',
+        `    timelineId: ${own}`,
+        '  count:',
+        '    type: Conversation/Sequential Workflow',
+        '    channel: shop',
+        '    steps:',
+        '      - name: Count',
+        '        type: Conversation/Update Document',
+        '        changeset:',
+        '          - op: replace',
+        '            path: /count',
+        `            val: "\${document('/count') + 1}"`,
+      ].join('\n'),
+      merchant,
+      'application/yaml',
+    );
+    expect(posted.statusCode, posted.body).toBe(201);
+    const id = String(
+      ((posted.json() as Json).contracts as Record<string, Json>).initialized?.documentId,
+    );
+    for (const message of ['after one', 'after two'])
+      expect((await speak(message)).statusCode).toBe(201);
+    const answer = await t.app.inject({
+      method: 'GET',
+      url: `/blue/${id}/export`,
+      headers: bearer(merchant.apiKey),
+    });
+    const late = answer.json() as ExportBundle;
+    const sequences = late.inputs.flatMap((input) => (input.entry ? [input.entry.sequence] : []));
+    expect(sequences[0]).toBeGreaterThan(1);
+    expect(late.final.document).toMatchObject({ count: 2 });
+    const report = await verify(late);
+    expect(report.ok, JSON.stringify(report)).toBe(true);
+    const changed = structuredClone(late);
+    const entry = changed.inputs.find((input) => input.entry !== undefined)?.entry;
+    if (entry) entry.proof[0] = flip(entry.proof[0] as string, 5);
+    const refused = await verify(changed);
+    expect(refused.ok).toBe(false);
+    if (!refused.ok) expect(refused.divergence).toMatchObject({ check: 'inclusion' });
   });
 });
 

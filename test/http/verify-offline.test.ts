@@ -166,6 +166,28 @@ describe('paydoc export and paydoc verify, over HTTP', () => {
     expect(bundle.final.document).toMatchObject({ captured: true, btcKey: { keyProvided: true } });
   });
 
+  it('verifies against the server’s published keys, and a later export against an earlier one', async () => {
+    const file = join(dir, 'delivery.json');
+    const bundle = JSON.parse(readFileSync(file, 'utf8')) as ExportBundle;
+    const keys = join(dir, 'keys.json');
+    writeFileSync(keys, JSON.stringify((await http('GET', '/.well-known/paydoc/keys')).json));
+    const pinned = await paydoc({}, 'verify', file, '--keys', keys);
+    expect(pinned.code, pinned.err).toBe(0);
+    expect(pinned.out).not.toContain('taken from the bundle itself');
+    expect((await paydoc({}, 'verify', file)).out).toContain('taken from the bundle itself');
+    const others = join(dir, 'other-keys.json');
+    writeFileSync(others, JSON.stringify({ keys: [{ keyId: 'ed25519:someone-else' }] }));
+    const refused = await paydoc({}, 'verify', file, '--keys', others);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('does not verify (keys)');
+    const later = join(dir, 'delivery-later.json');
+    const exported = await paydoc({}, 'export', bundle.documentId, '-o', later, '--previous', file);
+    expect(exported.code, exported.err).toBe(0);
+    const extended = await paydoc({}, 'verify', later, '--previous', file);
+    expect(extended.code, extended.err).toBe(0);
+    expect(extended.out).toContain(`extends ${file}`);
+  });
+
   it('a bundle changed on its way fails with the place, exit 1', async () => {
     const file = join(dir, 'delivery.json');
     const bundle = JSON.parse(readFileSync(file, 'utf8')) as ExportBundle;

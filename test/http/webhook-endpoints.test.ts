@@ -149,6 +149,28 @@ describe('a document’s own events', () => {
   });
 });
 
+describe('listing events', () => {
+  it('refuses a bad limit, an unknown type, a repeated filter and a cursor that is not the account’s', async () => {
+    const stranger = await t.account('hooks-cursor@example.com');
+    const mine = ((await call('GET', '/events?limit=1')).json() as { data: Json[] }).data;
+    expect(mine).toHaveLength(1);
+    const cases: [string, number, string, string][] = [
+      ['/events?limit=0', 400, 'invalid_request', 'limit'],
+      ['/events?limit=101', 400, 'invalid_request', 'limit'],
+      ['/events?type=payment.capturd', 400, 'unknown_event_type', 'type'],
+      ['/events?type=a&type=b', 400, 'invalid_request', 'type'],
+      ['/events?after=evt_nope', 404, 'not_found', 'after'],
+    ];
+    for (const [url, status, code, param] of cases) {
+      const response = await call('GET', url);
+      expect(response.statusCode, url).toBe(status);
+      expect(errorOf(response), url).toMatchObject({ code, param });
+    }
+    const foreign = await call('GET', `/events?after=${String(mine[0]?.id)}`, undefined, stranger);
+    expect(foreign.statusCode).toBe(404);
+  });
+});
+
 describe('the catalogue', () => {
   it('is documented whole in docs/webhooks.md, each type with its meaning', () => {
     const doc = readFileSync(new URL('../../docs/webhooks.md', import.meta.url), 'utf8');

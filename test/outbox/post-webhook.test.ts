@@ -5,6 +5,7 @@ import type {
   RequestListener,
   ServerResponse,
 } from 'node:http';
+import type { Server as HttpServer } from 'node:http';
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
@@ -39,6 +40,19 @@ afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
+/** Listens on 127.0.0.1 (a free port), closed with its connections after the test. */
+async function listenLocal(server: HttpServer): Promise<number> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  closers.push(
+    () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  );
+  return (server.address() as AddressInfo).port;
+}
+
 /** An http server on 127.0.0.1 (a free port) that records each request, then answers it. */
 async function serve(
   answer: (request: IncomingMessage, response: ServerResponse) => void,
@@ -60,15 +74,7 @@ async function serve(
     });
   };
   const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  closers.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { port: (server.address() as AddressInfo).port, received };
+  return { port: await listenLocal(server), received };
 }
 
 function local(port: number, path = '/hook'): { url: string; address: string } {
@@ -302,15 +308,7 @@ describe('postWebhook', () => {
         },
       });
       server.on('tlsClientError', () => undefined);
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      closers.push(
-        () =>
-          new Promise<void>((resolve) => {
-            server.closeAllConnections();
-            server.close(() => resolve());
-          }),
-      );
-      return { port: (server.address() as AddressInfo).port, serverNames };
+      return { port: await listenLocal(server), serverNames };
     }
 
     it('sends the URL host as the TLS server name and verifies the certificate', async () => {

@@ -14,7 +14,6 @@ import type {
   EntryRecord,
   EventRecord,
   IdempotencyRecord,
-  OutboxRecord,
   ParticipantKeyRecord,
   ResultRecord,
   StoredEvent,
@@ -161,16 +160,6 @@ function idempotencyKey(
     ...overrides,
   };
   return record;
-}
-
-function outboxRow(documentId: string, kind: string, payload: JsonObject = { documentId, kind }) {
-  const row: Omit<OutboxRecord, 'id' | 'deliveredAt'> = {
-    documentId,
-    kind,
-    payload,
-    createdAt: T0 + 5,
-  };
-  return row;
 }
 
 function participantKey(
@@ -363,10 +352,6 @@ function everyKind() {
     idempotencyKey(bob.id, 'key-array', { response: [1, 'two', null, { three: 3 }] }),
     idempotencyKey(bob.id, 'key-string', { response: 'plain string', statusCode: 409 }),
   ];
-  const outbox = [
-    outboxRow(invoice.id, 'webhook', { event: 'invoice.paid', data: TRICKY }),
-    outboxRow(untyped.id, 'bitpay'),
-  ];
   const participantKeys = [
     participantKey('alice_1', alice.id),
     participantKey('bob_1', bob.id),
@@ -467,7 +452,6 @@ function everyKind() {
     ],
     results,
     idempotency: keys,
-    outbox,
     participantKeys,
     cosignatures,
     events,
@@ -489,7 +473,6 @@ function everyKind() {
     untyped,
     results,
     keys,
-    outbox,
     participantKeys,
     cosignatures,
     events,
@@ -553,10 +536,6 @@ async function expectEveryKind(store: Store, rows: ReturnType<typeof everyKind>)
 
   for (const key of rows.keys)
     expect(await store.idempotency(key.accountId, key.key)).toStrictEqual(key);
-
-  const outbox = await store.outbox(0, 100);
-  expect(outbox.map(({ id: _id, deliveredAt: _d, ...rest }) => rest)).toStrictEqual(rows.outbox);
-  expect(outbox.map((row) => row.deliveredAt)).toStrictEqual([null, null]);
 
   const [alice1, bob1, alice0] = rows.participantKeys as [
     ParticipantKeyRecord,
@@ -708,7 +687,6 @@ export function storeContract(
         expect(await store.dueTimers(Number.MAX_SAFE_INTEGER, 10)).toStrictEqual([]);
         expect(await store.nextTimerAt()).toBeUndefined();
         expect(await store.idempotency('acct_x', 'k')).toBeUndefined();
-        expect(await store.outbox(0, 10)).toStrictEqual([]);
         expect(await store.participantKeys('acct_x')).toStrictEqual([]);
         expect(await store.participantKey('ed25519:x')).toBeUndefined();
         expect(await store.cosignatures('tl_x', 1)).toStrictEqual([]);
@@ -727,7 +705,6 @@ export function storeContract(
       it('an empty batch commits and changes nothing', async () => {
         await store.commit(emptyBatch());
         expect(await store.countAccounts()).toBe(0);
-        expect(await store.outbox(0, 10)).toStrictEqual([]);
       });
     });
 
@@ -1563,37 +1540,6 @@ export function storeContract(
       });
     });
 
-    describe('outbox', () => {
-      it('assigns increasing positive ids in batch order and pages with after', async () => {
-        await store.commit(
-          batchOf({
-            outbox: [outboxRow('d1', 'one'), outboxRow('d2', 'two'), outboxRow('d1', 'three')],
-          }),
-        );
-        await store.commit(batchOf({ outbox: [outboxRow('d3', 'four'), outboxRow('d3', 'five')] }));
-        const all = await store.outbox(0, 100);
-        expect(all.map((row) => row.kind)).toStrictEqual(['one', 'two', 'three', 'four', 'five']);
-        const ids = all.map((row) => row.id);
-        for (const id of ids) expect(Number.isSafeInteger(id) && id > 0).toBe(true);
-        for (let i = 1; i < ids.length; i++) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
-        expect(all[2]).toStrictEqual({
-          ...outboxRow('d1', 'three'),
-          id: ids[2],
-          deliveredAt: null,
-        });
-
-        expect(await store.outbox(ids[1]!, 2)).toStrictEqual(all.slice(2, 4));
-        expect(await store.outbox(ids[3]!, 10)).toStrictEqual(all.slice(4));
-        expect(await store.outbox(ids[4]!, 10)).toStrictEqual([]);
-        expect(await store.outbox(0, 1)).toStrictEqual(all.slice(0, 1));
-
-        await store.commit(batchOf({ outbox: [outboxRow('d4', 'six')] }));
-        const newer = await store.outbox(ids[4]!, 10);
-        expect(newer.map((row) => row.kind)).toStrictEqual(['six']);
-        expect(newer[0]!.id).toBeGreaterThan(ids[4]!);
-      });
-    });
-
     describe('webhook events', () => {
       const alice = account('alice');
       const bob = account('bob');
@@ -2208,7 +2154,6 @@ export function storeContract(
             subscriptions: [{ documentId: 'doc_1', timelineId: aliceTl }],
             participants: [{ documentId: 'doc_1', accountId: alice.id }],
             results: [result('doc_1', 1)],
-            outbox: [outboxRow('doc_1', 'created')],
             events: [baseEvent],
             webhookEndpoints: [baseEndpoint],
           }),
@@ -2240,7 +2185,6 @@ export function storeContract(
           refs: [{ ref: 'ch_2', documentId: 'doc_2' }],
           results: [result('doc_2', 1)],
           idempotency: [idempotencyKey(bob.id, 'k2')],
-          outbox: [outboxRow('doc_2', 'created')],
           events: [byEvent],
           webhookEndpoints: [byEndpoint, { ...baseEndpoint, secret: 'whsec_rotated' }],
           deliveries: [byDelivery, delivery('base', baseEvent, baseEndpoint)],
@@ -2268,7 +2212,6 @@ export function storeContract(
         expect(await store.documentIdByRef('ch_2')).toBeUndefined();
         expect(await store.results('doc_2')).toStrictEqual([]);
         expect(await store.idempotency(bob.id, 'k2')).toBeUndefined();
-        expect((await store.outbox(0, 100)).map((row) => row.documentId)).toStrictEqual(['doc_1']);
         expect(withoutSeq(await store.eventsAfter(0, 100))).toStrictEqual([baseEvent]);
         expect(await store.webhookEndpoint(byEndpoint.id)).toBeUndefined();
         expect(await store.webhookEndpoint(baseEndpoint.id)).toStrictEqual(baseEndpoint);
@@ -2524,10 +2467,7 @@ export function storeContract(
         );
         expect(await store.document('doc_2')).toStrictEqual(doc('doc_2', bob.id));
         expect(await store.idempotency(bob.id, 'k2')).toStrictEqual(idempotencyKey(bob.id, 'k2'));
-        expect((await store.outbox(0, 100)).map((row) => row.documentId)).toStrictEqual([
-          'doc_1',
-          'doc_2',
-        ]);
+        expect(withoutSeq(await store.eventsAfter(0, 100))).toStrictEqual([baseEvent, byEvent]);
       });
     });
 
@@ -2536,10 +2476,11 @@ export function storeContract(
         it('everything committed is there after close and reopen', async ({ skip }) => {
           const rows = everyKind();
           await store.commit(rows.batch);
-          const before = await store.outbox(0, 100);
+          // Events keep their store-assigned seq across a reopen.
+          const before = await store.eventsAfter(0, 100);
           const next = await reopen(skip);
           await expectEveryKind(next, rows);
-          expect(await next.outbox(0, 100)).toStrictEqual(before);
+          expect(await next.eventsAfter(0, 100)).toStrictEqual(before);
         });
 
         it('a lease outlives close and reopen', async ({ skip }) => {
@@ -2563,7 +2504,7 @@ export function storeContract(
         }) => {
           const rows = everyKind();
           await store.commit(rows.batch);
-          const lastId = (await store.outbox(0, 100)).at(-1)?.id ?? 0;
+          const lastSeq = (await store.eventsAfter(0, 100)).at(-1)?.seq ?? 0;
           const next = await reopen(skip);
           await expectConflict(
             next.commit(
@@ -2576,13 +2517,14 @@ export function storeContract(
           await next.commit(
             batchOf({
               documents: [{ record: v4, expectedVersion: 3 }],
-              outbox: [outboxRow(v4.id, 'after-reopen')],
+              events: [webhookEvent('after_reopen', rows.alice.id, { documentId: v4.id })],
             }),
           );
           expect(await next.document(v4.id)).toStrictEqual(v4);
-          const newer = await next.outbox(lastId, 10);
-          expect(newer.map((row) => row.kind)).toStrictEqual(['after-reopen']);
-          expect(newer[0]!.id).toBeGreaterThan(lastId);
+          // A seq is never given twice, across a reopen too.
+          const newer = await next.eventsAfter(lastSeq, 10);
+          expect(newer.map((row) => row.id)).toStrictEqual(['evt_after_reopen']);
+          expect(newer[0]!.seq).toBeGreaterThan(lastSeq);
         });
       });
   });

@@ -2,10 +2,7 @@ import { serverTimelineId } from '../../engine/bind-document.js';
 import { offlineTimeline } from '../../engine/offline-run.js';
 import { formatProblem } from '../../errors/problem.js';
 import { blueId } from '../../model/blue-id.js';
-import type { JsonObject } from '../../model/json.js';
-import { isJsonObject } from '../../model/json.js';
 import { loadYaml } from '../../model/load-yaml.js';
-import { scalarOf } from '../../model/node.js';
 import type { TimelineContract } from '../../processor/bind-participants.js';
 import { bindParticipants } from '../../processor/bind-participants.js';
 import { processEvent } from '../../processor/process-event.js';
@@ -17,6 +14,7 @@ import { checkDocument } from '../../validation/check-document.js';
 import type { DocumentValidator } from '../../validation/document-validator.js';
 import type { CliIo, ExitCode } from '../io.js';
 import { readTextFile } from '../io.js';
+import { initializedDocumentId } from '../../processor/markers.js';
 
 export interface IdOptions {
   json?: boolean;
@@ -140,14 +138,8 @@ async function initializedId(
   return {
     file,
     blueId: documentBlueId(posted, context.registry),
-    documentId: markerId(initialized.document),
+    documentId: initializedDocumentId(initialized.document),
     asServer: serverBound.length === 0,
     ...(serverBound.length === 0 ? {} : { serverBound }),
   };
-}
-
-function markerId(document: JsonObject): string {
-  const contracts = isJsonObject(document.contracts) ? document.contracts : {};
-  const marker = Object.hasOwn(contracts, 'initialized') ? contracts.initialized : undefined;
-  return String(scalarOf(isJsonObject(marker) ? marker.documentId : undefined) ?? '');
 }

@@ -66,7 +66,7 @@ export function webhookRoutes(app: FastifyInstance, context: HttpContext): void 
       const options = { allowPrivate: context.webhookAllowPrivate };
       const checked = checkWebhookUrl(endpoint.value.url, options);
       if (!checked.ok) return sendError(request, reply, { ...checked.error, param: '/url' });
-      const address = await resolveSafeAddress(new URL(endpoint.value.url).hostname, options);
+      const address = await resolveSafeAddress(checked.value.hostname, options);
       if (!address.ok) return sendError(request, reply, { ...address.error, param: '/url' });
       const answer = await createEndpoint(
         engine,

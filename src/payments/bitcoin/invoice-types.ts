@@ -116,7 +116,7 @@ export interface SeenConfirmations {
 
 /**
  * An instant payment notification (IPN) to deliver: POST `body` as JSON to `url`. The machine
- * only returns it; the service's outbox signs, delivers and retries it.
+ * only returns it; the engine makes it an `invoice.notification` event, which the webhook worker signs, delivers and retries.
  */
 export interface InvoiceNotification {
   url: string;

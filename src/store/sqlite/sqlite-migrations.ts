@@ -81,6 +81,7 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
         created_at INTEGER NOT NULL,
         PRIMARY KEY (account_id, key)
       ) STRICT, WITHOUT ROWID;
+      -- Unused since webhook events (migration 6) took its place; kept, as migrations are history.
       CREATE TABLE outbox (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         document_id TEXT NOT NULL,

@@ -13,7 +13,6 @@ import type {
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
-  OutboxRecord,
   OwnedTimeline,
   ParticipantKeyRecord,
   ResultRecord,
@@ -302,21 +301,6 @@ export class SqliteStore implements Store {
     );
   }
 
-  outbox(after: number, limit: number): Promise<OutboxRecord[]> {
-    return Promise.resolve(
-      this.all('SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?', after, limit).map(
-        (row) => ({
-          id: Number(row.id),
-          documentId: String(row.document_id),
-          kind: String(row.kind),
-          payload: parseObject(row.payload),
-          createdAt: Number(row.created_at),
-          deliveredAt: row.delivered_at === null ? null : Number(row.delivered_at),
-        }),
-      ),
-    );
-  }
-
   events(
     accountId: string,
     filter: { type?: string; documentId?: string; beforeSeq?: number; limit: number },
@@ -553,14 +537,6 @@ export class SqliteStore implements Store {
         row.requestHash,
         row.statusCode,
         JSON.stringify(row.response),
-        row.createdAt,
-      );
-    for (const row of batch.outbox)
-      this.run(
-        'INSERT INTO outbox (document_id, kind, payload, created_at) VALUES (?, ?, ?, ?)',
-        row.documentId,
-        row.kind,
-        JSON.stringify(row.payload),
         row.createdAt,
       );
     for (const key of batch.signingKeys)
