@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     poolOptions: { forks: { execArgv: ['--no-node-snapshot'] } },
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/browser/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -141,6 +141,12 @@ export class DocumentEngine {
   readonly spaces: TypeSpaces;
   private readonly binding: BindingContext;
   private readonly queue: CommitQueue;
+  /**
+   * Test clocks: how far each account's time runs ahead of the server's (POST /test/clock).
+   * Loaded at start, moved once a batch that sets one is durable; offsets only grow.
+   */
+  private readonly clockOffsets = new Map<string, number>();
+  private readonly clock: () => number;
 
   constructor(options: DocumentEngineOptions) {
     this.store = options.store;
@@ -155,11 +161,26 @@ export class DocumentEngine {
       processorAccountId: PROCESSOR_ACCOUNT.id,
       addAccount,
     };
-    this.queue = new CommitQueue(options.store, options.clock ?? Date.now, options);
+    this.clock = options.clock ?? Date.now;
+    this.queue = new CommitQueue(options.store, this.clock, options);
+  }
+
+  /** The server's time (ms since the epoch), from the edge's clock. */
+  now(): number {
+    return this.clock();
   }
 
   /** Makes sure the processor's own account exists (first start). */
   async start(): Promise<void> {
+    for (const clock of await this.store.testClocks())
+      this.clockOffsets.set(clock.accountId, clock.offsetMs);
+    this.queue.onCommit((batch) => {
+      for (const clock of batch.testClocks)
+        this.clockOffsets.set(
+          clock.accountId,
+          Math.max(clock.offsetMs, this.clockOffsets.get(clock.accountId) ?? 0),
+        );
+    });
     await this.startSigning();
     if ((await this.store.accountById(PROCESSOR_ACCOUNT.id)) !== undefined) return;
     await this.queue.submit({
@@ -256,7 +277,7 @@ export class DocumentEngine {
       // A poster's documents one after another (they may share its timelines and emails).
       key: `post ${accountId}`,
       lane: accountId,
-      work: (set, at) => this.create(set, accountId, document, at),
+      work: (set, at) => this.create(set, accountId, document, this.accountTime(accountId, at)),
     });
   }
 
@@ -295,7 +316,13 @@ export class DocumentEngine {
             `prevEntry is not the head of ${timelineId}`,
             'prevEntry',
           );
-        const entry = await this.append(set, timelineId, message, principal(accountId), at);
+        const entry = await this.append(
+          set,
+          timelineId,
+          message,
+          principal(accountId),
+          this.accountTime(accountId, at),
+        );
         const results: DocumentOutcome[] = [];
         for (const documentId of await set.documentsOnTimeline(timelineId))
           results.push(await this.runInput(set, documentId, timelineEvent(entry), at));
@@ -408,7 +435,35 @@ export class DocumentEngine {
     return { baseKey: baseKeyOf(base), prepared: this.spaces.prepare(base, definition) };
   }
 
-  /** Fires every document timer due at the clock's time; resolves with how many were due. */
+  /**
+   * An account's time at the server's time `at`: `at` plus its test clock's offset (0 for an
+   * account that never advanced it). Everything an account's documents do happens at their
+   * owner's time: their processing, their timers, the processor's entries on their timelines;
+   * an entry is stamped with the time of the account that appends it.
+   */
+  accountTime(accountId: string, at: number, offset?: number): number {
+    return at + (offset ?? this.clockOffsets.get(accountId) ?? 0);
+  }
+
+  /** The account's test clock offset as committed (0 when it has none). */
+  clockOffset(accountId: string): number {
+    return this.clockOffsets.get(accountId) ?? 0;
+  }
+
+  /** Is any document timer due now, at the server's time or at an account's test clock? */
+  async timersDue(now: number): Promise<boolean> {
+    const next = await this.store.nextTimerAt();
+    if (next === undefined) return false;
+    if (next <= now) return true;
+    for (const [accountId, offset] of this.clockOffsets)
+      if ((await this.store.dueTimers(now + offset, 1, accountId)).length > 0) return true;
+    return false;
+  }
+
+  /**
+   * Fires every document timer due at its owner's time (the server's, or the owner's test
+   * clock); resolves with how many were due.
+   */
   async fireDueTimers(limit = 100): Promise<number> {
     let fired = 0;
     await this.queue.submit({
@@ -417,17 +472,64 @@ export class DocumentEngine {
       work: async (set, at) => {
         // A job's work may run again (its group's commit failed): count this run only.
         fired = 0;
-        for (const due of await this.store.dueTimers(at, limit)) {
-          const record = await set.document(due.documentId);
-          if (record === undefined || record.nextTimerAt === null || record.nextTimerAt > at)
-            continue;
-          await this.runInput(set, due.documentId, { kind: 'timer', timestamp: at }, at);
-          fired += 1;
+        const due = [
+          ...(await this.store.dueTimers(at, limit)),
+          ...(
+            await Promise.all(
+              [...this.clockOffsets].map(([accountId, offset]) =>
+                this.store.dueTimers(at + offset, limit, accountId),
+              ),
+            )
+          ).flat(),
+        ];
+        const seen = new Set<string>();
+        for (const { documentId } of due) {
+          if (seen.has(documentId) || fired >= limit) continue;
+          seen.add(documentId);
+          if (await this.fireTimer(set, documentId, at)) fired += 1;
         }
         return { ok: true, value: fired };
       },
     });
     return fired;
+  }
+
+  /**
+   * Fires a document's timer when it is due at its owner's time (`offset`: the owner's clock
+   * offset, when the caller is moving it); false when it is not due (any more).
+   */
+  async fireTimer(
+    set: WorkingSet,
+    documentId: string,
+    at: number,
+    offset?: number,
+  ): Promise<boolean> {
+    const record = await set.document(documentId);
+    if (record === undefined || record.nextTimerAt === null) return false;
+    const now = this.accountTime(record.ownerId, at, offset);
+    if (record.nextTimerAt > now) return false;
+    await this.runInput(set, documentId, { kind: 'timer', timestamp: now }, at, offset);
+    return true;
+  }
+
+  /**
+   * The outside world speaks to a document on one of its processor-managed channels (the
+   * chain simulator on a Bitcoin Invoice's `bitcoinNetwork`): a direct event from the
+   * processor, at the owner's time, and the processor's answers until the document is quiet.
+   */
+  deliverToChannel(
+    set: WorkingSet,
+    documentId: string,
+    channel: string,
+    event: JsonObject,
+    at: number,
+  ): Promise<DocumentOutcome> {
+    return this.runInput(
+      set,
+      documentId,
+      { kind: 'direct', channel, event, by: PROCESSOR_ACTOR },
+      at,
+    );
   }
 
   /** May the account read the document (its owner or a participant)? From what is committed. */
@@ -514,7 +616,12 @@ export class DocumentEngine {
       documentId,
       at,
     );
-    this.addRefs(set, space, cursor.head);
+    // A payment the processor refuses to open (an unsupported currency, a notificationURL that
+    // is not https, …) is the poster's error, and nothing of it is kept; a card the network
+    // declines is a payment that exists (the route answers 402 with it, as Stripe does).
+    const refusal = space.desk.openingRefusal(settled.answers);
+    if (refusal !== undefined) return { ok: false, error: refusal };
+    this.addRefs(set, cursor.head);
     return {
       ok: true,
       value: {
@@ -557,7 +664,13 @@ export class DocumentEngine {
       request,
     };
     if (route.timelineId !== undefined) {
-      const entry = await this.append(set, route.timelineId, message, principal(accountId), at);
+      const entry = await this.append(
+        set,
+        route.timelineId,
+        message,
+        principal(accountId),
+        this.accountTime(accountId, at),
+      );
       const results: DocumentOutcome[] = [];
       for (const listener of await set.documentsOnTimeline(route.timelineId))
         results.push(await this.runInput(set, listener, timelineEvent(entry), at));
@@ -576,13 +689,7 @@ export class DocumentEngine {
     const result = await this.runInput(
       set,
       record.id,
-      {
-        kind: 'direct',
-        channel: route.channel,
-        event: message,
-        timestamp: at,
-        by: principal(accountId),
-      },
+      { kind: 'direct', channel: route.channel, event: message, by: principal(accountId) },
       at,
     );
     const head = (await set.document(record.id)) ?? record;
@@ -692,20 +799,30 @@ export class DocumentEngine {
     return record;
   }
 
-  /** One input for one document, then the processor's answers until it is quiet. */
+  /**
+   * One input for one document, then the processor's answers until it is quiet, at the
+   * owner's time for the server's `at` (`offset`: the owner's clock offset when the caller is
+   * moving it). A direct event without a timestamp gets that time.
+   */
   private async runInput(
     set: WorkingSet,
     documentId: string,
     event: ProcessorEvent,
-    at: number,
+    serverAt: number,
+    offset?: number,
   ): Promise<DocumentOutcome> {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
+    const at = this.accountTime(record.ownerId, serverAt, offset);
+    const input: ProcessorEvent =
+      event.kind === 'direct' && event.timestamp === undefined
+        ? { ...event, timestamp: at }
+        : event;
     const space = await this.spaces.of(record.ownerId);
     const { talk, cursor } = await this.conversation(set, space, record, at);
     const settled = await talk.input(
       { document: record.state, book: bookOf(record) },
-      event,
+      input,
       documentId,
       at,
     );
@@ -813,11 +930,15 @@ export class DocumentEngine {
   }
 
   /** Other names of the document: its charge, invoice or order id (the API routes use them). */
-  private addRefs(set: WorkingSet, space: TypeSpace, record: DocumentRecord): void {
+  private addRefs(set: WorkingSet, record: DocumentRecord): void {
     const book = bookOf(record);
     for (const chargeId of Object.keys(book.charges)) set.addRef(chargeId, record.id);
-    if (book.invoices[record.id] !== undefined)
-      set.addRef(space.desk.invoiceIdOf(record.id), record.id);
+    const invoice = Object.hasOwn(book.invoices, record.id) ? book.invoices[record.id] : undefined;
+    if (invoice !== undefined) {
+      set.addRef(invoice.invoiceId, record.id);
+      // The chain simulator finds the invoice a payment is for by its address.
+      set.addRef(invoice.address, record.id);
+    }
   }
 
   private timerAfter(registry: TypeRegistry, document: JsonObject, at: number): number | null {

@@ -1,4 +1,6 @@
 import type { ErrorCode } from '../errors/error-code.js';
+import { isErrorCode } from '../errors/error-code.js';
+import type { ServiceError } from './outcome.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
 import type { CardCharge, ChargeOutcome } from '../payments/card/card-charge.js';
@@ -27,9 +29,11 @@ import {
 import { invoiceAddress, SIMULATED_RATES } from '../payments/bitcoin/invoice-address.js';
 import type {
   BitcoinInvoice,
+  InvoiceDetails,
   InvoiceNotification,
   InvoiceOutcome,
 } from '../payments/bitcoin/invoice-types.js';
+import { INVOICE_DETAIL_FIELDS } from '../payments/bitcoin/invoice-types.js';
 import { contractsOf } from '../processor/contracts.js';
 import { typeIdOf } from '../processor/event-pattern.js';
 import type { TypeRegistry } from '../types/type-registry.js';
@@ -83,6 +87,25 @@ export class PaymentDesk {
       return { book, answers: [] };
     const chargeId = this.chargeIdOf(documentId);
     return this.record(book, chargeId, openCharge(chargeId, amount, currency, token, at));
+  }
+
+  /**
+   * The processor's refusal to open a document's payment, as the poster's error: the first
+   * Illegal Request among what creating it answered, naming the field at fault where the code
+   * says which (`invalid_currency` → `/currency`). Undefined when it opened.
+   */
+  openingRefusal(answers: readonly JsonObject[]): ServiceError | undefined {
+    const refused = answers.find((answer) => scalarOf(answer.type) === 'Payments/Illegal Request');
+    if (refused === undefined) return undefined;
+    const code = scalarOf(refused.code);
+    const known: ErrorCode =
+      typeof code === 'string' && isErrorCode(code) ? code : 'illegal_request';
+    const param = Object.hasOwn(REFUSED_FIELDS, known) ? REFUSED_FIELDS[known] : undefined;
+    return {
+      code: known,
+      message: `the payment processor refused to open this payment: ${String(scalarOf(refused.message) ?? known)}`,
+      ...(param === undefined ? {} : { param }),
+    };
   }
 
   /** Executes the requests among the events a document emitted, in order. */
@@ -252,9 +275,14 @@ export class PaymentDesk {
     return { book: { ...book, escrow }, answers };
   }
 
-  /** The invoice id of a Bitcoin Invoice document, derived from its id. */
-  invoiceIdOf(documentId: string): string {
-    return `inv_${documentId.slice(0, 24)}`;
+  /**
+   * The invoice id of a Bitcoin Invoice document: the `id` the server gave it (the invoice
+   * API draws a random one, so that the checkout URL cannot be guessed), else derived from the
+   * document's id (a document posted to /blue).
+   */
+  invoiceIdOf(document: JsonObject, documentId: string): string {
+    const own = scalarOf(document.id);
+    return typeof own === 'string' && INVOICE_ID.test(own) ? own : `inv_${documentId.slice(0, 24)}`;
   }
 
   private openInvoice(
@@ -263,24 +291,38 @@ export class PaymentDesk {
     documentId: string,
     at: number,
   ): Answered {
-    const invoiceId = this.invoiceIdOf(documentId);
+    const invoiceId = this.invoiceIdOf(document, documentId);
     const currency = String(scalarOf(document.currency) ?? '');
     const text = (key: string) => {
       const value = scalarOf(document[key]);
       return typeof value === 'string' ? { [key]: value } : {};
     };
+    const details: Record<string, string | boolean> = {};
+    for (const key of INVOICE_DETAIL_FIELDS) {
+      const value = Object.hasOwn(document, key) ? scalarOf(document[key]) : undefined;
+      if (typeof value === 'string' || typeof value === 'boolean') details[key] = value;
+    }
+    const given = scalarOf(document.url);
     const fullNotifications = scalarOf(document.fullNotifications);
     const outcome = createInvoice({
       invoiceId,
-      url: `https://paydoc.test/invoices/${invoiceId}`,
+      // The checkout page's URL as the server that made the invoice gave it, else the
+      // server's path on a placeholder host (see README: invoices posted to /blue).
+      url:
+        typeof given === 'string' && /^https?:\/\/\S+$/.test(given)
+          ? given
+          : `https://paydoc.test/invoices/${invoiceId}`,
       price: numberOrUndefined(document.price) ?? Number.NaN,
       currency,
-      rateMinorPerBtc: SIMULATED_RATES[currency] ?? Number.NaN,
+      rateMinorPerBtc: Object.hasOwn(SIMULATED_RATES, currency)
+        ? (SIMULATED_RATES[currency] ?? Number.NaN)
+        : Number.NaN,
       ...(typeof fullNotifications === 'boolean' ? { fullNotifications } : {}),
       ...text('transactionSpeed'),
       ...text('notificationURL'),
       ...text('posData'),
       ...text('orderID'),
+      details: details as InvoiceDetails,
       address: invoiceAddress(invoiceId),
       at,
     });
@@ -368,6 +410,20 @@ export class PaymentDesk {
     return typeId === undefined ? undefined : this.registry.nameOf(typeId);
   }
 }
+
+/** The document field an opening refusal is about, by its code. */
+const REFUSED_FIELDS: Partial<Record<ErrorCode, string>> = {
+  invalid_price: '/price',
+  invalid_currency: '/currency',
+  invalid_rate: '/currency',
+  invalid_speed: '/transactionSpeed',
+  invalid_notification_url: '/notificationURL',
+  invalid_invoice_id: '/id',
+  invalid_url: '/url',
+};
+
+/** An invoice id the server draws: `inv_` and 16 to 64 URL-safe characters. */
+const INVOICE_ID = /^inv_[A-Za-z0-9_-]{16,64}$/;
 
 type OrderBase = { orderId: string; merchantId: string; currency: string; at: number };
 

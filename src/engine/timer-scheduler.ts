@@ -38,8 +38,7 @@ export class TimerScheduler {
   private async tick(): Promise<void> {
     let delay = this.intervalMs;
     try {
-      const next = await this.engine.store.nextTimerAt();
-      if (next !== undefined && next <= this.clock()) {
+      if (await this.engine.timersDue(this.clock())) {
         // More may be due than one batch fires: come back at once.
         const fired = await this.engine.fireDueTimers(100);
         if (fired >= 100) delay = 0;

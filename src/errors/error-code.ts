@@ -37,6 +37,8 @@ export const ERROR_CATALOGUE = {
   money_invalid_ratio:
     'A ratio, rate or split that cannot be applied (zero denominator, negative or all-zero ratios).',
   money_invalid_rounding: 'A rounding mode that is not one of the named modes.',
+  money_invalid_decimal:
+    'A decimal amount that is not a plain decimal number, or has more decimals than its currency (10.505 USD).',
   // Payments: bitcoin keys
   btc_wif_invalid: 'The text is not a WIF private key.',
   btc_wif_checksum: 'A WIF private key whose base58check checksum does not match (a mistyped key).',
@@ -90,7 +92,7 @@ export const ERROR_CATALOGUE = {
   unknown_network_event: 'An event the card network simulator does not know.',
   // Payments: escrow orders
   invalid_command: 'A field is missing or malformed (ids must be non-empty text).',
-  invalid_currency: 'A currency that is not an ISO 4217 code (three upper-case letters).',
+  invalid_currency: 'A currency paydoc does not know or does not price this payment in.',
   invalid_time: 'A time that is not a non-negative integer (milliseconds since the Unix epoch).',
   order_exists: 'An order with this id already exists.',
   order_not_found: 'No order with this id.',
@@ -126,6 +128,10 @@ export const ERROR_CATALOGUE = {
   no_api_access:
     'The document declares no REST API channel for this route (e.g. Smart Card Payment no API Access).',
   invalid_request: 'The request body or a parameter is malformed (see param).',
+  rate_limited:
+    'Too many requests of this kind from the account in a window (see Retry-After); BitPay: 100 invoices an hour.',
+  card_declined:
+    'The card network declined the payment at creation; the payment exists and may be retried with Authorize Payment {token}.',
   unsupported_media_type: 'A body that is neither JSON nor YAML.',
   body_too_large: 'The request body is larger than the limit.',
   idempotency_key_reused: 'An Idempotency-Key already used with a different request body.',

@@ -20,6 +20,12 @@ import { apiRoutes } from './routes/api-routes.js';
 import { blueRoutes } from './routes/blue-routes.js';
 import { docsRoutes } from './routes/docs-routes.js';
 import { timelineRoutes } from './routes/timeline-routes.js';
+import { checkoutRoutes } from './routes/checkout-routes.js';
+import { bitpayRoutes } from './routes/bitpay-routes.js';
+import { testRoutes } from './routes/test-routes.js';
+import { TestMode } from '../engine/test-mode.js';
+import type { RateWindow } from './bitpay/invoice-rate-limit.js';
+import { InvoiceRateLimit } from './bitpay/invoice-rate-limit.js';
 import { typeComponents } from './type-components.js';
 
 /** Options of {@link buildApp}. */
@@ -36,6 +42,10 @@ export interface AppOptions {
    * tests; PAYDOC_WEBHOOK_ALLOW_PRIVATE=1). Off by default.
    */
   webhookAllowPrivate?: boolean;
+  /** The server's public origin for the URLs it hands out (invoice URLs); else each request's. */
+  publicUrl?: string;
+  /** BitPay's invoice creation windows (default BITPAY_INVOICE_LIMITS); tests change them. */
+  invoiceLimits?: readonly RateWindow[];
 }
 
 /**
@@ -90,6 +100,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     auth: new Authenticator(options.engine.store),
     turns: new AccountTurns(),
     webhookAllowPrivate: options.webhookAllowPrivate ?? false,
+    testMode: new TestMode(options.engine),
+    invoiceLimit: new InvoiceRateLimit(options.invoiceLimits),
+    ...(options.publicUrl === undefined
+      ? {}
+      : { publicUrl: options.publicUrl.replace(/\/+$/, '') }),
   };
   blueRoutes(app, context);
   timelineRoutes(app, context);
@@ -100,6 +115,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   logRoutes(app, context);
   exportRoutes(app, context);
   webhookRoutes(app, context);
+  checkoutRoutes(app, context);
+  bitpayRoutes(app, context);
+  testRoutes(app, context);
   docsRoutes(app);
 
   app.setNotFoundHandler((request, reply) =>

@@ -12,6 +12,7 @@ export type ErrorType =
   | 'idempotency_error'
   | 'conflict_error'
   | 'payment_error'
+  | 'rate_limit_error'
   | 'api_error';
 
 interface Mapping {
@@ -50,6 +51,17 @@ const SERVICE: Partial<Record<ErrorCode, Mapping>> = {
   store_conflict: { status: 409, type: 'conflict_error' },
   body_too_large: { status: 413, type: 'invalid_request_error' },
   unsupported_media_type: { status: 415, type: 'invalid_request_error' },
+  rate_limited: { status: 429, type: 'rate_limit_error' },
+  card_declined: { status: 402, type: 'payment_error' },
+  // A payment the processor will not open (POST /blue, POST /api/invoice): the request's fault.
+  invalid_price: { status: 400, type: 'invalid_request_error' },
+  invalid_currency: { status: 400, type: 'invalid_request_error' },
+  invalid_speed: { status: 400, type: 'invalid_request_error' },
+  invalid_notification_url: { status: 400, type: 'invalid_request_error' },
+  money_invalid_decimal: { status: 400, type: 'invalid_request_error' },
+  money_unknown_currency: { status: 400, type: 'invalid_request_error' },
+  money_overflow: { status: 400, type: 'invalid_request_error' },
+  money_negative: { status: 400, type: 'invalid_request_error' },
   overloaded: { status: 503, type: 'api_error' },
   storage_unavailable: { status: 503, type: 'api_error' },
   sandbox_unavailable: { status: 503, type: 'api_error' },

@@ -2,6 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'yaml';
 import type { DocumentEngine } from '../engine/document-engine.js';
+import type { TestMode } from '../engine/test-mode.js';
+import type { InvoiceRateLimit } from './bitpay/invoice-rate-limit.js';
 import type { IdempotencyClaim } from '../engine/commit-queue.js';
 import type { Outcome, Reply, ServiceError } from '../engine/outcome.js';
 import type { JsonValue } from '../model/json.js';
@@ -24,6 +26,12 @@ export interface HttpContext {
   turns: AccountTurns;
   /** Webhook URLs may be http and private (development, tests). */
   webhookAllowPrivate: boolean;
+  /** Test mode's helpers: the chain simulator and the test clocks. */
+  testMode: TestMode;
+  /** BitPay's invoice creation limits, per merchant. */
+  invoiceLimit: InvoiceRateLimit;
+  /** The server's public origin for the URLs it hands out (PAYDOC_PUBLIC_URL), if set. */
+  publicUrl?: string;
 }
 
 /** Sends a reply as JSON, or as YAML when the client's Accept asks for it. */

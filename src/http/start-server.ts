@@ -16,6 +16,7 @@ import { SqliteStore } from '../store/sqlite/sqlite-store.js';
 import { defaultTypeRegistry } from '../types/load-library.js';
 import { DocumentValidator } from '../validation/document-validator.js';
 import { buildApp } from './app.js';
+import type { ResolveAll } from '../outbox/url-safety.js';
 
 /** Options of {@link startServer}; the CLI fills them from flags and the environment. */
 export interface ServerOptions {
@@ -43,6 +44,15 @@ export interface ServerOptions {
   webhookTimeScale?: number;
   /** How long a webhook POST may take (default 10 s). */
   webhookTimeoutMs?: number;
+  /**
+   * The origin the server is reached at, for the URLs it hands out (an invoice's checkout
+   * page). Default: the environment's PAYDOC_PUBLIC_URL, else each request's own origin.
+   */
+  publicUrl?: string;
+  /** Tests: certificates webhook receivers are trusted by (PEM), instead of the system's. */
+  webhookCa?: string;
+  /** Tests: how webhook hosts resolve, instead of the system's resolver. */
+  webhookLookup?: ResolveAll;
 }
 
 /**
@@ -96,6 +106,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const webhookAllowPrivate =
     options.webhookAllowPrivate ?? process.env.PAYDOC_WEBHOOK_ALLOW_PRIVATE === '1';
   const scale = options.webhookTimeScale ?? timeScaleFromEnv(process.env);
+  const publicUrl = options.publicUrl ?? process.env.PAYDOC_PUBLIC_URL;
   let app: FastifyInstance | undefined;
   let closing = false;
   let url: string;
@@ -105,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       registry,
       validator,
       webhookAllowPrivate,
+      ...(publicUrl === undefined || publicUrl === '' ? {} : { publicUrl }),
       ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
       ...(options.logger === undefined ? {} : { logger: options.logger }),
     });
@@ -133,6 +145,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     allowPrivate: webhookAllowPrivate,
     timeScale: scale,
     timeoutMs: options.webhookTimeoutMs ?? webhookTimeoutFromEnv(process.env),
+    ...(options.webhookCa === undefined ? {} : { ca: options.webhookCa }),
+    ...(options.webhookLookup === undefined ? {} : { lookup: options.webhookLookup }),
   });
   webhooks.start();
   // New deliveries are sent at once, not at the next poll.

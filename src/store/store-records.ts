@@ -335,6 +335,26 @@ export interface WriteBatch {
   deliveryUpdates: DeliveryUpdate[];
   /** Attempts of deliveries (one per delivery and attempt number; another is a conflict). */
   deliveryAttempts: DeliveryAttemptRecord[];
+  /** Test clocks set: an account's offset replaces the one stored (it only grows). */
+  testClocks: TestClockRecord[];
+}
+
+/**
+ * An account's test clock (`POST /test/clock`): its time is the server's plus `offsetMs`, the
+ * sum of its advances.
+ */
+export interface TestClockRecord {
+  accountId: string;
+  offsetMs: number;
+}
+
+/** Which of an account's documents to list, newest first. */
+export interface DocumentQuery {
+  /** Only documents of this type name (as stored: `Payments/Bitcoin Invoice`). */
+  typeName?: string;
+  /** Only documents older than this one (a page's last id). */
+  after?: string;
+  limit: number;
 }
 
 /** An empty batch to fill. */
@@ -362,5 +382,6 @@ export function emptyBatch(): WriteBatch {
     deliveries: [],
     deliveryUpdates: [],
     deliveryAttempts: [],
+    testClocks: [],
   };
 }

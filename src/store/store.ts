@@ -5,6 +5,7 @@ import type {
   DeliveryAttemptRecord,
   DeliveryRecord,
   DeliveryShare,
+  DocumentQuery,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
@@ -14,6 +15,7 @@ import type {
   TimelineRecord,
   SigningKeyRecord,
   StoredEvent,
+  TestClockRecord,
   TypeRecord,
   WebhookEndpointRecord,
   WriteBatch,
@@ -64,8 +66,19 @@ export interface Store {
   isParticipant(documentId: string, accountId: string): Promise<boolean>;
   /** The document's processed events in version order. */
   results(documentId: string): Promise<ResultRecord[]>;
-  /** Documents whose next timer is due at or before `now`, earliest first. */
-  dueTimers(now: number, limit: number): Promise<{ documentId: string; dueAt: number }[]>;
+  /** An account's own documents, newest first (created, then id), per `query`. */
+  documentsOf(ownerId: string, query: DocumentQuery): Promise<DocumentRecord[]>;
+  /**
+   * Documents whose next timer is due at or before `now`, earliest first; only those of
+   * `ownerId` when given (an account whose test clock runs ahead).
+   */
+  dueTimers(
+    now: number,
+    limit: number,
+    ownerId?: string,
+  ): Promise<{ documentId: string; dueAt: number }[]>;
+  /** Every account's test clock (accounts that never advanced theirs have none). */
+  testClocks(): Promise<TestClockRecord[]>;
   /** The earliest pending timer of any document, if any. */
   nextTimerAt(): Promise<number | undefined>;
 

@@ -1305,6 +1305,65 @@ export function storeContract(
         expect(await store.nextTimerAt()).toBe(T0 + 5);
       });
 
+      it("lists an account's own documents newest first, by type, a page at a time", async () => {
+        await store.commit(accountRows('other'));
+        const made = [
+          doc('doc_old', owner.id, { createdAt: T0 + 1, typeName: 'Payments/Bitcoin Invoice' }),
+          doc('doc_mid_b', owner.id, { createdAt: T0 + 2 }),
+          doc('doc_mid_a', owner.id, { createdAt: T0 + 2, typeName: 'Payments/Bitcoin Invoice' }),
+          doc('doc_new', owner.id, { createdAt: T0 + 3, typeName: 'Payments/Bitcoin Invoice' }),
+          doc('doc_theirs', 'acct_other', {
+            createdAt: T0 + 9,
+            typeName: 'Payments/Bitcoin Invoice',
+          }),
+        ];
+        await store.commit(
+          batchOf({ documents: made.map((record) => ({ record, expectedVersion: 0 })) }),
+        );
+        const ids = async (query: Parameters<Store['documentsOf']>[1]) =>
+          (await store.documentsOf(owner.id, query)).map((record) => record.id);
+        expect(await ids({ limit: 10 })).toStrictEqual([
+          'doc_new',
+          'doc_mid_b',
+          'doc_mid_a',
+          'doc_old',
+        ]);
+        expect(await ids({ limit: 2 })).toStrictEqual(['doc_new', 'doc_mid_b']);
+        expect(await ids({ limit: 2, after: 'doc_mid_b' })).toStrictEqual(['doc_mid_a', 'doc_old']);
+        expect(await ids({ limit: 10, typeName: 'Payments/Bitcoin Invoice' })).toStrictEqual([
+          'doc_new',
+          'doc_mid_a',
+          'doc_old',
+        ]);
+        expect(
+          await ids({ limit: 10, typeName: 'Payments/Bitcoin Invoice', after: 'doc_new' }),
+        ).toStrictEqual(['doc_mid_a', 'doc_old']);
+        // Another account's document is no cursor here.
+        expect(await ids({ limit: 10, after: 'doc_theirs' })).toStrictEqual([]);
+        expect((await store.documentsOf(owner.id, { limit: 1 }))[0]).toStrictEqual(made[3]);
+      });
+
+      it('keeps test clocks, each only ever moving forward', async () => {
+        await store.commit(accountRows('other'));
+        expect(await store.testClocks()).toStrictEqual([]);
+        await store.commit(batchOf({ testClocks: [{ accountId: owner.id, offsetMs: 900_000 }] }));
+        await store.commit(
+          batchOf({
+            testClocks: [
+              { accountId: 'acct_other', offsetMs: 5 },
+              { accountId: owner.id, offsetMs: 60_000 },
+            ],
+          }),
+        );
+        expect(await store.testClocks()).toStrictEqual([
+          { accountId: 'acct_other', offsetMs: 5 },
+          { accountId: owner.id, offsetMs: 900_000 },
+        ]);
+        await expect(
+          store.commit(batchOf({ testClocks: [{ accountId: 'acct_nobody', offsetMs: 1 }] })),
+        ).rejects.toThrow();
+      });
+
       it('lists the documents on a timeline sorted by id, as JavaScript sorts strings', async () => {
         const tl = owner.timelineId;
         // BlueIds are base58: mixed case and digits, so collation matters.
@@ -1478,6 +1537,31 @@ export function storeContract(
           'doc_c',
           'doc_e',
         ]);
+      });
+
+      it("lists one owner's due timers only, when asked for an owner", async () => {
+        await store.commit(
+          merge(accountRows('other'), {
+            documents: [
+              {
+                record: doc('doc_theirs', 'acct_other', { nextTimerAt: T0 + 50 }),
+                expectedVersion: 0,
+              },
+            ],
+          }),
+        );
+        expect((await store.dueTimers(T0 + 250, 10)).map((t) => t.documentId)).toStrictEqual([
+          'doc_theirs',
+          'doc_a',
+          'doc_b',
+        ]);
+        expect(
+          (await store.dueTimers(T0 + 250, 10, owner.id)).map((t) => t.documentId),
+        ).toStrictEqual(['doc_a', 'doc_b']);
+        expect(await store.dueTimers(T0 + 250, 10, 'acct_other')).toStrictEqual([
+          { documentId: 'doc_theirs', dueAt: T0 + 50 },
+        ]);
+        expect(await store.dueTimers(T0 + 250, 10, 'acct_nobody')).toStrictEqual([]);
       });
 
       it('reports the earliest pending timer and follows updates', async () => {

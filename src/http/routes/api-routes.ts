@@ -11,7 +11,7 @@ import { entryJson } from './timeline-routes.js';
 import { send, writeRequest } from '../http-context.js';
 import { ERROR_SCHEMA, JSON_OBJECT, OPERATION_BODY } from '../openapi-schemas.js';
 
-const ACTIONS = ['capture', 'refund', 'void'] as const;
+const ACTIONS = ['capture', 'refund', 'void', 'authorize'] as const;
 
 /**
  * The routes REST API channels declare (Card Payment types: `/api/charge/{chargeId}/capture`,

@@ -7,7 +7,8 @@ import type { LintFinding } from '../../validation/lint/lint-codes.js';
 import { lintDocument } from '../../validation/lint/lint-document.js';
 import type { Reply, ServiceError } from '../../engine/outcome.js';
 import type { SourceMap } from '../../model/load-yaml.js';
-import { locate } from '../../model/node.js';
+import { locate, scalarOf } from '../../model/node.js';
+import type { CreateOutcome } from '../../engine/document-engine.js';
 import { errorReply, problemsError } from '../error-envelope.js';
 import type { HttpContext } from '../http-context.js';
 import { accountOf, fileWrite, readableDocument, send, sendError } from '../http-context.js';
@@ -56,7 +57,10 @@ export function blueRoutes(app: FastifyInstance, context: HttpContext): void {
         checked.document,
         (outcome) =>
           outcome.ok
-            ? { statusCode: outcome.value.created ? 201 : 200, body: outcome.value.document.state }
+            ? (declinedReply(outcome.value) ?? {
+                statusCode: outcome.value.created ? 201 : 200,
+                body: outcome.value.document.state,
+              })
             : errorReply(located(outcome.error, checked.document, checked.positions)),
         claim,
       );
@@ -142,6 +146,36 @@ function lintRefusal(findings: readonly LintFinding[]): Reply {
   });
   const error = isJsonObject(body) && isJsonObject(body.error) ? body.error : {};
   return { statusCode, body: { error: { ...error, problems: findings.map(findingJson) } } };
+}
+
+/**
+ * A card the network declined as the payment was created: 402 `card_declined`, as Stripe
+ * answers, with the payment that was stored (`document`, `documentId`), which stays
+ * retryable with its `authorize` operation (a new token). Undefined when nothing was declined.
+ */
+function declinedReply(created: CreateOutcome): Reply | undefined {
+  if (!created.created) return undefined;
+  const declined = created.results[0]?.answers.find(
+    (answer) => scalarOf(answer.type) === 'Payments/Payment Declined',
+  );
+  if (declined === undefined) return undefined;
+  const { statusCode, body } = errorReply({
+    code: 'card_declined',
+    message: String(scalarOf(declined.message) ?? 'the card was declined'),
+  });
+  const error = isJsonObject(body) && isJsonObject(body.error) ? body.error : {};
+  const declineCode = scalarOf(declined.declineCode);
+  return {
+    statusCode,
+    body: {
+      error: {
+        ...error,
+        ...(typeof declineCode === 'string' ? { declineCode } : {}),
+        documentId: created.document.id,
+        document: created.document.state,
+      },
+    },
+  };
 }
 
 /** Longest `paydoc-warnings` header value, and longest message in it. */

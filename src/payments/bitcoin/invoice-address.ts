@@ -35,5 +35,6 @@ export const SIMULATED_RATES: Readonly<Record<string, number>> = {
   PLN: 25_000_000,
   JPY: 9_400_000,
   KWD: 19_200_000,
+  BHD: 23_562_500,
   BTC: 100_000_000,
 };

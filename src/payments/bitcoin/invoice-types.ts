@@ -61,6 +61,8 @@ export interface BitcoinInvoice {
   notificationURL?: string;
   posData?: string;
   orderID?: string;
+  /** What the merchant gave for the buyer to see (BitPay's optional display fields). */
+  details?: InvoiceDetails;
   /** The bitcoin address payments must be sent to. */
   address: string;
   invoiceTime: number;
@@ -95,9 +97,49 @@ export interface NewInvoice {
   notificationURL?: string;
   posData?: string;
   orderID?: string;
+  details?: InvoiceDetails;
   address: string;
   at: number;
 }
+
+/**
+ * BitPay's optional order-handling and buyer fields: shown to the buyer on the checkout page
+ * and echoed in the invoice object, never used to decide anything.
+ */
+export interface InvoiceDetails {
+  redirectURL?: string;
+  notificationEmail?: string;
+  itemDesc?: string;
+  itemCode?: string;
+  physical?: boolean;
+  buyerName?: string;
+  buyerAddress1?: string;
+  buyerAddress2?: string;
+  buyerCity?: string;
+  buyerState?: string;
+  buyerZip?: string;
+  buyerCountry?: string;
+  buyerEmail?: string;
+  buyerPhone?: string;
+}
+
+/** The names of {@link InvoiceDetails}, in the order the invoice object lists them. */
+export const INVOICE_DETAIL_FIELDS = [
+  'redirectURL',
+  'notificationEmail',
+  'itemDesc',
+  'itemCode',
+  'physical',
+  'buyerName',
+  'buyerAddress1',
+  'buyerAddress2',
+  'buyerCity',
+  'buyerState',
+  'buyerZip',
+  'buyerCountry',
+  'buyerEmail',
+  'buyerPhone',
+] as const satisfies readonly (keyof InvoiceDetails)[];
 
 /** A transaction the chain watcher saw (Bitcoin/Bitcoin Payment Seen). */
 export interface SeenPayment {

@@ -6,7 +6,9 @@ import {
   INVOICE_TTL_MS,
   isTransactionSpeed,
 } from './invoice-policy.js';
-import { satoshisForPrice } from './invoice-pricing.js';
+import { PaydocError } from '../../errors/paydoc-error.js';
+import { fiatToSatoshis } from '../money/convert.js';
+import { isCurrencyCode } from '../money/currency.js';
 import type {
   BitcoinInvoice,
   ExceptionStatus,
@@ -43,8 +45,14 @@ function isText(value: unknown): value is string {
 }
 
 /**
- * Opens an invoice: locks `rateMinorPerBtc` and prices it in satoshis, rounded up (see
- * `satoshisForPrice`), status `new`, expiring 15 minutes after `at`. Answers one Bitcoin
+ * How a price is rounded to whole satoshis: `up`, as BitPay does, so that the buyer never
+ * pays less than the price and the merchant never receives less.
+ */
+export const BTC_PRICE_ROUNDING = 'up';
+
+/**
+ * Opens an invoice: locks `rateMinorPerBtc` and prices it in satoshis,
+ * ceil(price × 10^8 / rate) (the money module's fiatToSatoshis, {@link BTC_PRICE_ROUNDING}), status `new`, expiring 15 minutes after `at`. Answers one Bitcoin
  * Invoice Created carrying the quote; it notifies no one (BitPay returns the invoice to the
  * creator instead).
  */
@@ -57,10 +65,10 @@ export function createInvoice(request: NewInvoice): InvoiceOutcome {
       'invalid_price',
       `price must be a positive integer in minor units, got ${String(price)}`,
     );
-  if (typeof currency !== 'string' || !/^[A-Z]{3}$/.test(currency))
+  if (!isCurrencyCode(currency))
     return refuse(
       'invalid_currency',
-      `currency must be three upper-case letters, got ${JSON.stringify(currency)}`,
+      `currency ${JSON.stringify(currency)} is not one paydoc prices invoices in`,
     );
   if (!Number.isSafeInteger(rate) || rate <= 0)
     return refuse(
@@ -85,8 +93,8 @@ export function createInvoice(request: NewInvoice): InvoiceOutcome {
   if (!isText(request.address)) return refuse('invalid_address', 'address must be set');
   if (!isTime(at) || !isTime(at + INVOICE_TTL_MS))
     return refuse('invalid_time', `at must be a time in ms since the Unix epoch, got ${at}`);
-  const btcPrice = satoshisForPrice(price, rate);
-  if (btcPrice > BigInt(Number.MAX_SAFE_INTEGER))
+  const btcPrice = satoshisForPrice(price, currency, rate);
+  if (btcPrice === undefined)
     return refuse('invalid_price', `price ${price} at rate ${rate} is beyond 2^53−1 satoshis`);
   const invoice: BitcoinInvoice = {
     invoiceId: request.invoiceId,
@@ -94,9 +102,9 @@ export function createInvoice(request: NewInvoice): InvoiceOutcome {
     price,
     currency,
     rate,
-    btcPrice: Number(btcPrice),
+    btcPrice,
     btcPaid: 0,
-    btcDue: Number(btcPrice),
+    btcDue: btcPrice,
     status: 'new',
     exceptionStatus: 'false',
     transactionSpeed: speed,
@@ -104,6 +112,9 @@ export function createInvoice(request: NewInvoice): InvoiceOutcome {
     ...(notificationURL !== undefined ? { notificationURL } : {}),
     ...(request.posData !== undefined ? { posData: request.posData } : {}),
     ...(request.orderID !== undefined ? { orderID: request.orderID } : {}),
+    ...(request.details !== undefined && Object.keys(request.details).length > 0
+      ? { details: request.details }
+      : {}),
     address: request.address,
     invoiceTime: at,
     expirationTime: at + INVOICE_TTL_MS,
@@ -112,6 +123,16 @@ export function createInvoice(request: NewInvoice): InvoiceOutcome {
     transactions: [],
   };
   return { ok: true, state: invoice, answers: [createdAnswer(invoice)], notifications: [] };
+}
+
+/** Satoshis for a price (both checked already), or undefined beyond 2^53−1. */
+function satoshisForPrice(price: number, currency: string, rate: number): number | undefined {
+  try {
+    return fiatToSatoshis(price, currency, rate, BTC_PRICE_ROUNDING).amount;
+  } catch (error) {
+    if (error instanceof PaydocError && error.code === 'money_overflow') return undefined;
+    throw error;
+  }
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { ErrorCode } from '../../errors/error-code.js';
+import { isCurrencyCode, unknownCurrencyMessage } from '../money/currency.js';
+import { parseMoney } from '../money/money.js';
 import type { JsonObject } from '../../model/json.js';
 import { authorizeOnNetwork } from './card-network.js';
 
@@ -54,6 +56,17 @@ function refuse(code: ErrorCode, message: string): ChargeOutcome {
   return { ok: false, code, message };
 }
 
+/**
+ * Why `amount` is no amount to move in `currency` (the money module's rules: an integer of
+ * minor units, safe, and here above zero), or undefined when it is one.
+ */
+function amountProblem(amount: number, currency: string, what: string): string | undefined {
+  const parsed = parseMoney(amount, currency);
+  if (!parsed.ok) return `${what}: ${parsed.message}`;
+  if (parsed.value.amount === 0) return `${what} must be above zero, got 0`;
+  return undefined;
+}
+
 /** Opens a charge for a new card payment and authorises it on the network. */
 export function openCharge(
   chargeId: string,
@@ -62,11 +75,10 @@ export function openCharge(
   token: string,
   at: number,
 ): ChargeOutcome {
-  if (!Number.isSafeInteger(amount) || amount <= 0)
-    return refuse(
-      'invalid_amount',
-      `amount must be a positive integer in minor units, got ${amount}`,
-    );
+  if (!isCurrencyCode(currency))
+    return refuse('invalid_currency', unknownCurrencyMessage(currency) ?? 'unknown currency');
+  const problem = amountProblem(amount, currency, 'amount');
+  if (problem !== undefined) return refuse('invalid_amount', problem);
   const charge: CardCharge = {
     chargeId,
     currency,
@@ -111,7 +123,9 @@ function authorize(
     return {
       ok: true,
       charge: { ...charge, token, status: 'declined' },
-      answers: [{ type: 'Payments/Payment Declined', ...error }],
+      answers: [
+        { type: 'Payments/Payment Declined', paymentProcessorId: charge.chargeId, ...error },
+      ],
     };
   }
   if (answer.outcome === 'requires_action') {
@@ -151,11 +165,8 @@ export function capture(charge: CardCharge, amount: number | undefined, at: numb
   if (at >= (charge.expiresAt ?? Infinity))
     return refuse('authorization_expired', 'the authorization has expired');
   const toCapture = amount ?? charge.amountAuthorized;
-  if (!Number.isSafeInteger(toCapture) || toCapture <= 0)
-    return refuse(
-      'invalid_amount',
-      `capture amount must be a positive integer in minor units, got ${toCapture}`,
-    );
+  const problem = amountProblem(toCapture, charge.currency, 'capture amount');
+  if (problem !== undefined) return refuse('invalid_amount', problem);
   if (toCapture > charge.amountAuthorized) {
     return refuse(
       'amount_too_large',
@@ -223,11 +234,9 @@ export function refund(
     );
   const available = refundable(charge);
   const toRefund = amount ?? available;
-  if (!Number.isSafeInteger(toRefund) || toRefund <= 0) {
-    return refuse(
-      available === 0 ? 'nothing_to_refund' : 'invalid_amount',
-      `refund amount must be a positive integer in minor units, got ${toRefund}`,
-    );
+  const problem = amountProblem(toRefund, charge.currency, 'refund amount');
+  if (problem !== undefined) {
+    return refuse(available === 0 ? 'nothing_to_refund' : 'invalid_amount', problem);
   }
   if (toRefund > available)
     return refuse(

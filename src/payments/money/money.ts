@@ -68,6 +68,48 @@ export function parseMoney(
 }
 
 /**
+ * A decimal amount in major units, as people and BitPay write prices (`"10.5"`, `"10.50"`,
+ * `"0.00168"`, `"1000"`), as a Money in minor units, exactly: the digits are shifted, never
+ * put through a binary float, so `"0.1"` USD is 10 cents and `"10.505"` USD is refused rather
+ * than rounded. Accepted: digits with at most one `.` and at least one digit before it, a
+ * leading `-` only with `options.allowNegative`; refused (`money_invalid_decimal`): anything
+ * else (exponents, `+`, spaces, `,`), and more decimals than the currency has. The result must
+ * be a safe integer of minor units (`money_overflow`). Give a JSON number as its source text.
+ */
+export function parseDecimal(
+  text: string,
+  currency: unknown,
+  options: MoneyOptions = {},
+): MoneyResult<Money> {
+  const currencyProblem = unknownCurrencyMessage(currency);
+  if (currencyProblem !== undefined) return failure('money_unknown_currency', currencyProblem);
+  const code = currency as CurrencyCode;
+  const shown = JSON.stringify(text.slice(0, 40));
+  const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
+  if (match === null)
+    return failure(
+      'money_invalid_decimal',
+      `${shown} is not a decimal amount of ${code} (digits, one optional '.', e.g. "10.50")`,
+    );
+  const [, sign = '', whole = '', fraction = ''] = match;
+  const exponent = CURRENCIES[code];
+  if (fraction.replace(/0+$/, '').length > exponent)
+    return failure(
+      'money_invalid_decimal',
+      exponent === 0
+        ? `${code} has no minor unit: ${shown} must be a whole number`
+        : `${code} has ${exponent} decimals: ${shown} has more, and amounts are not rounded`,
+    );
+  const minor = BigInt(whole + fraction.padEnd(exponent, '0').slice(0, exponent));
+  const value = sign === '-' ? -minor : minor;
+  if (value < 0n && options.allowNegative !== true)
+    return failure('money_negative', `amount must not be negative, got ${shown}`);
+  if (value > MAX_SAFE || value < -MAX_SAFE)
+    return failure('money_overflow', `${shown} ${code} is beyond 2^53−1 minor units`);
+  return { ok: true, value: { amount: Number(value) + 0, currency: code } };
+}
+
+/**
  * A Money from an amount in minor units and a currency code known to be good (a literal, a
  * value already checked): `money(1050, 'USD')` is 10.50 USD.
  *

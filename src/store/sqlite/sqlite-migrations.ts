@@ -257,4 +257,17 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       CREATE INDEX events_account_type ON events(account_id, type, seq);
     `,
   },
+  {
+    // Test clocks (POST /test/clock), and an account's documents newest first (GET /blue, the
+    // chain simulator's blocks).
+    version: 8,
+    sql: `
+      CREATE TABLE test_clocks (
+        account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+        offset_ms INTEGER NOT NULL CHECK (offset_ms >= 0)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX documents_owner ON documents(owner_id, created_at, id);
+      CREATE INDEX documents_owner_type ON documents(owner_id, type_name, created_at, id);
+    `,
+  },
 ];

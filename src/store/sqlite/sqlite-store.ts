@@ -10,6 +10,7 @@ import type {
   DeliveryAttemptRecord,
   DeliveryRecord,
   DeliveryShare,
+  DocumentQuery,
   DocumentRecord,
   EntryRecord,
   IdempotencyRecord,
@@ -19,6 +20,7 @@ import type {
   TimelineRecord,
   SigningKeyRecord,
   StoredEvent,
+  TestClockRecord,
   TypeRecord,
   WebhookEndpointRecord,
   WriteBatch,
@@ -264,13 +266,51 @@ export class SqliteStore implements Store {
     );
   }
 
-  dueTimers(now: number, limit: number): Promise<{ documentId: string; dueAt: number }[]> {
+  documentsOf(ownerId: string, query: DocumentQuery): Promise<DocumentRecord[]> {
+    const clauses = ['owner_id = ?'];
+    const values: (string | number)[] = [ownerId];
+    if (query.typeName !== undefined) {
+      clauses.push('type_name = ?');
+      values.push(query.typeName);
+    }
+    if (query.after !== undefined) {
+      // Strictly older than the page's last document, in the same (created_at, id) order.
+      clauses.push(
+        '(created_at, id) < (SELECT created_at, id FROM documents WHERE id = ? AND owner_id = ?)',
+      );
+      values.push(query.after, ownerId);
+    }
     return Promise.resolve(
       this.all(
-        'SELECT id, next_timer_at FROM documents WHERE next_timer_at IS NOT NULL AND next_timer_at <= ? ORDER BY next_timer_at, id LIMIT ?',
+        `SELECT * FROM documents WHERE ${clauses.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT ?`,
+        ...values,
+        query.limit,
+      ).map(documentOf),
+    );
+  }
+
+  dueTimers(
+    now: number,
+    limit: number,
+    ownerId?: string,
+  ): Promise<{ documentId: string; dueAt: number }[]> {
+    const owned = ownerId === undefined ? '' : ' AND owner_id = ?';
+    return Promise.resolve(
+      this.all(
+        `SELECT id, next_timer_at FROM documents WHERE next_timer_at IS NOT NULL AND next_timer_at <= ?${owned} ORDER BY next_timer_at, id LIMIT ?`,
         now,
+        ...(ownerId === undefined ? [] : [ownerId]),
         limit,
       ).map((row) => ({ documentId: String(row.id), dueAt: Number(row.next_timer_at) })),
+    );
+  }
+
+  testClocks(): Promise<TestClockRecord[]> {
+    return Promise.resolve(
+      this.all('SELECT account_id, offset_ms FROM test_clocks ORDER BY account_id').map((row) => ({
+        accountId: String(row.account_id),
+        offsetMs: Number(row.offset_ms),
+      })),
     );
   }
 
@@ -585,9 +625,21 @@ export class SqliteStore implements Store {
         row.createdAt,
       );
     this.writeWebhooks(batch);
+    this.writeTestClocks(batch);
   }
 
   /** Events, endpoints, deliveries, delivery updates, attempts: each may name the ones before. */
+  private writeTestClocks(batch: WriteBatch): void {
+    // A clock only goes forward: a smaller offset (a stale writer) never replaces a larger one.
+    for (const clock of batch.testClocks)
+      this.run(
+        `INSERT INTO test_clocks (account_id, offset_ms) VALUES (?, ?)
+         ON CONFLICT (account_id) DO UPDATE SET offset_ms = max(offset_ms, excluded.offset_ms)`,
+        clock.accountId,
+        clock.offsetMs,
+      );
+  }
+
   private writeWebhooks(batch: WriteBatch): void {
     for (const event of batch.events)
       this.run(

@@ -8,6 +8,7 @@ import {
 } from '../../../src/engine/accounts.js';
 import { DocumentEngine } from '../../../src/engine/document-engine.js';
 import { buildApp } from '../../../src/http/app.js';
+import type { RateWindow } from '../../../src/http/bitpay/invoice-rate-limit.js';
 import { IsolateHost } from '../../../src/sandbox/isolate-host.js';
 import { SqliteStore } from '../../../src/store/sqlite/sqlite-store.js';
 import { defaultTypeRegistry } from '../../../src/types/load-library.js';
@@ -29,7 +30,13 @@ export interface TestApp {
  * in-process host: these tests are about HTTP, the supervised mode has its own tests.
  */
 export async function testApp(
-  options: { db?: string; bodyLimit?: number; clock?: () => number } = {},
+  options: {
+    db?: string;
+    bodyLimit?: number;
+    clock?: () => number;
+    invoiceLimits?: readonly RateWindow[];
+    webhookAllowPrivate?: boolean;
+  } = {},
 ): Promise<TestApp> {
   const store = new SqliteStore(options.db ?? ':memory:');
   await store.migrate();
@@ -55,6 +62,10 @@ export async function testApp(
     registry,
     validator,
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.invoiceLimits === undefined ? {} : { invoiceLimits: options.invoiceLimits }),
+    ...(options.webhookAllowPrivate === undefined
+      ? {}
+      : { webhookAllowPrivate: options.webhookAllowPrivate }),
   });
   return {
     app,

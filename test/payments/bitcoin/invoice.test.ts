@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { PaydocError } from '../../../src/errors/paydoc-error.js';
 import type { JsonObject } from '../../../src/model/json.js';
 import {
+  BTC_PRICE_ROUNDING,
   confirmationsSeen,
   createInvoice,
   paymentSeen,
   tick,
 } from '../../../src/payments/bitcoin/invoice.js';
-import { formatBtc } from '../../../src/payments/bitcoin/invoice-btc-format.js';
 import { invoiceJson } from '../../../src/payments/bitcoin/invoice-json.js';
 import { notifiesOn } from '../../../src/payments/bitcoin/invoice-notifications.js';
 import {
   CONFIRMATION_WINDOW_MS,
   INVOICE_TTL_MS,
 } from '../../../src/payments/bitcoin/invoice-policy.js';
-import {
-  BTC_PRICE_ROUNDING,
-  satoshisForPrice,
-} from '../../../src/payments/bitcoin/invoice-pricing.js';
+import { fiatToSatoshis } from '../../../src/payments/money/convert.js';
 import type {
   BitcoinInvoice,
   InvoiceNotification,
@@ -138,6 +134,8 @@ describe('creating an invoice', () => {
 
   it('rounds up, names the rounding, and is exact when the division is', () => {
     expect(BTC_PRICE_ROUNDING).toBe('up');
+    const satoshisForPrice = (price: number, rate: number) =>
+      BigInt(fiatToSatoshis(price, 'USD', rate, BTC_PRICE_ROUNDING).amount);
     expect(satoshisForPrice(1000, 2_612_345)).toBe(38_280n);
     // The buyer never pays less than the price: btcPrice × rate ≥ price × 10^8 > (btcPrice − 1) × rate.
     expect(38_280n * 2_612_345n >= 1000n * 100_000_000n).toBe(true);
@@ -147,6 +145,9 @@ describe('creating an invoice', () => {
     expect(satoshisForPrice(1, 100_000_000)).toBe(1n);
     // Beyond 2^53 in the intermediate product, still exact in bigint.
     expect(satoshisForPrice(9_007_199_254_740_991, 100_000_000_000_000)).toBe(9_007_199_255n);
+    // Beyond 2^53 satoshis: refused, not rounded.
+    const huge = createInvoice({ ...REQUEST, price: 9_007_199_254_740_991, rateMinorPerBtc: 1 });
+    expect(huge.ok ? 'accepted' : huge.code).toBe('invalid_price');
     expect(open({ currency: 'JPY', price: 5_000, rateMinorPerBtc: 6_500_000 }).btcPrice).toBe(
       76_924,
     );
@@ -500,23 +501,30 @@ describe('notifications', () => {
     const sent = mediumRun({ fullNotifications: true, posData: '{"ref":711454}', orderID: 'o-1' });
     expect(sent.map((n) => n.body.status)).toEqual(['paid', 'confirmed', 'complete']);
     expect(sent.every((n) => n.url === URL)).toBe(true);
+    // BitPay's units: price and rate in major units, bitcoin amounts as 8-decimal text.
+    const btc = (sats: number) =>
+      `${Math.floor(sats / 1e8)}.${String(sats % 1e8).padStart(8, '0')}`;
     expect(sent[0]?.body).toEqual({
       id: 'inv_1',
       url: REQUEST.url,
       posData: '{"ref":711454}',
       orderID: 'o-1',
       status: 'paid',
-      price: 1000,
+      price: 10,
       currency: 'USD',
-      btcPrice: PRICE_SATS,
-      btcPaid: PRICE_SATS,
-      btcDue: 0,
-      rate: 2_612_345,
+      btcPrice: btc(PRICE_SATS),
+      btcPaid: btc(PRICE_SATS),
+      btcDue: '0.00000000',
+      rate: 26_123.45,
       exceptionStatus: false,
       transactionSpeed: 'medium',
+      fullNotifications: true,
       invoiceTime: T0,
       expirationTime: T0 + INVOICE_TTL_MS,
       currentTime: T0 + MINUTE,
+      address: ADDRESS,
+      bitcoinUri: `bitcoin:${ADDRESS}?amount=${btc(PRICE_SATS)}`,
+      confirmations: 0,
     });
     const expired = accepted(tick(open({ fullNotifications: true }), T0 + INVOICE_TTL_MS));
     expect(expired.notifications.map((n) => n.body.status)).toEqual(['expired']);
@@ -572,28 +580,5 @@ describe('notifications', () => {
     expect(notifiesOn(false, 'confirmed', 'complete')).toBe(false);
     expect(notifiesOn(false, 'new', 'expired')).toBe(false);
     expect(notifiesOn(false, 'paid', 'invalid')).toBe(false);
-  });
-});
-
-describe('formatBtc', () => {
-  it('renders satoshis as BitPay decimal BTC text with 8 decimals', () => {
-    expect(formatBtc(123_400)).toBe('0.00123400');
-    expect(formatBtc(0)).toBe('0.00000000');
-    expect(formatBtc(1)).toBe('0.00000001');
-    expect(formatBtc(100_000_000)).toBe('1.00000000');
-    expect(formatBtc(2_100_000_000_000_000)).toBe('21000000.00000000');
-    expect(formatBtc(-1)).toBe('-0.00000001');
-    expect(formatBtc(12_345_678_901n)).toBe('123.45678901');
-  });
-
-  it('refuses anything but a safe integer', () => {
-    for (const bad of [0.5, Number.NaN, Number.POSITIVE_INFINITY, 2 ** 53]) {
-      expect(() => formatBtc(bad)).toThrow(PaydocError);
-      try {
-        formatBtc(bad);
-      } catch (error) {
-        expect((error as PaydocError).code).toBe('money_not_integer');
-      }
-    }
   });
 });
