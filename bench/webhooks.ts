@@ -80,7 +80,7 @@ export async function webhookBenchmarks(): Promise<BenchResult[]> {
   const addEvent = (ids?: string[]) =>
     engine.write({
       work: (set, at) => {
-        const id = new EventWriter(set, account.id, [endpoint]).add(
+        const id = new EventWriter(set, account.id, [endpoint], at).add(
           'payment.captured',
           null,
           { event: { type: 'Payments/Payment Captured', amount: 1000 } },

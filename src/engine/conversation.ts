@@ -56,6 +56,8 @@ export interface ConversationEdge {
 export interface Settled {
   state: ConversationState;
   answers: JsonObject[];
+  /** At creation: what opening the payment answered (an authorisation, a refusal). */
+  opened?: JsonObject[];
 }
 
 export class Conversation {
@@ -78,6 +80,7 @@ export class Conversation {
     const document = initialized.document;
     let book: PaymentBook = EMPTY_BOOK;
     let answers: JsonObject[] = [];
+    let opening: JsonObject[] = [];
     // As the server has always done: a document that initialised (even one that terminated
     // doing so) has its payment opened and what it emitted executed; a refused one has not.
     if (initialized.status.kind !== 'rejected') {
@@ -90,10 +93,11 @@ export class Conversation {
         at,
       );
       book = emitted.book;
+      opening = opened.answers;
       answers = [...opened.answers, ...emitted.answers];
     }
     const state = this.step('input', event, initialized, book);
-    return this.settle(state, documentId, answers, at);
+    return { ...(await this.settle(state, documentId, answers, at)), opened: opening };
   }
 
   /** An input (an entry, a timer, a direct call) and the answers it leads to. */

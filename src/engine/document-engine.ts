@@ -277,7 +277,7 @@ export class DocumentEngine {
       // A poster's documents one after another (they may share its timelines and emails).
       key: `post ${accountId}`,
       lane: accountId,
-      work: (set, at) => this.create(set, accountId, document, this.accountTime(accountId, at)),
+      work: (set, at) => this.create(set, accountId, document, at),
     });
   }
 
@@ -321,7 +321,7 @@ export class DocumentEngine {
           timelineId,
           message,
           principal(accountId),
-          this.accountTime(accountId, at),
+          this.accountTime(accountId, at, set),
         );
         const results: DocumentOutcome[] = [];
         for (const documentId of await set.documentsOnTimeline(timelineId))
@@ -441,13 +441,17 @@ export class DocumentEngine {
    * owner's time: their processing, their timers, the processor's entries on their timelines;
    * an entry is stamped with the time of the account that appends it.
    */
-  accountTime(accountId: string, at: number, offset?: number): number {
-    return at + (offset ?? this.clockOffsets.get(accountId) ?? 0);
+  accountTime(accountId: string, at: number, set?: WorkingSet): number {
+    return at + this.clockOffset(accountId, set);
   }
 
-  /** The account's test clock offset as committed (0 when it has none). */
-  clockOffset(accountId: string): number {
-    return this.clockOffsets.get(accountId) ?? 0;
+  /**
+   * The account's test clock offset (0 when it has none): as committed, or as a write of the
+   * request's commit group (`set`) moves it, so that what runs after an advance in the same
+   * group runs at the later time.
+   */
+  clockOffset(accountId: string, set?: WorkingSet): number {
+    return Math.max(this.clockOffsets.get(accountId) ?? 0, set?.pendingTestClock(accountId) ?? 0);
   }
 
   /** Is any document timer due now, at the server's time or at an account's test clock? */
@@ -495,20 +499,15 @@ export class DocumentEngine {
   }
 
   /**
-   * Fires a document's timer when it is due at its owner's time (`offset`: the owner's clock
-   * offset, when the caller is moving it); false when it is not due (any more).
+   * Fires a document's timer when it is due at its owner's time; false when it is not due
+   * (any more).
    */
-  async fireTimer(
-    set: WorkingSet,
-    documentId: string,
-    at: number,
-    offset?: number,
-  ): Promise<boolean> {
+  async fireTimer(set: WorkingSet, documentId: string, at: number): Promise<boolean> {
     const record = await set.document(documentId);
     if (record === undefined || record.nextTimerAt === null) return false;
-    const now = this.accountTime(record.ownerId, at, offset);
+    const now = this.accountTime(record.ownerId, at, set);
     if (record.nextTimerAt > now) return false;
-    await this.runInput(set, documentId, { kind: 'timer', timestamp: now }, at, offset);
+    await this.runInput(set, documentId, { kind: 'timer', timestamp: now }, at);
     return true;
   }
 
@@ -559,8 +558,10 @@ export class DocumentEngine {
     set: WorkingSet,
     accountId: string,
     document: JsonObject,
-    at: number,
+    serverAt: number,
   ): Promise<Outcome<CreateOutcome>> {
+    // The poster's time (its test clock, if it moved one).
+    const at = this.accountTime(accountId, serverAt, set);
     const space = await this.spaces.of(accountId);
     const { registry } = space;
     const binding = await bindDocument(
@@ -609,7 +610,7 @@ export class DocumentEngine {
     for (const { channel } of scopeChannels(initialized.document, registry))
       if (channel.kind === 'timeline' && channel.timelineId !== undefined)
         set.subscribe(documentId, channel.timelineId);
-    const { talk, cursor } = await this.conversation(set, space, record, at);
+    const { talk, cursor } = await this.conversation(set, space, record, at, serverAt);
     const settled = await talk.created(
       initialized,
       { kind: 'initialize', timestamp: at },
@@ -618,8 +619,9 @@ export class DocumentEngine {
     );
     // A payment the processor refuses to open (an unsupported currency, a notificationURL that
     // is not https, …) is the poster's error, and nothing of it is kept; a card the network
-    // declines is a payment that exists (the route answers 402 with it, as Stripe does).
-    const refusal = space.desk.openingRefusal(settled.answers);
+    // declines is a payment that exists (the route answers 402 with it, as Stripe does). What
+    // the document asks afterwards and is refused stays on record, as on any other input.
+    const refusal = space.desk.openingRefusal(settled.opened ?? []);
     if (refusal !== undefined) return { ok: false, error: refusal };
     this.addRefs(set, cursor.head);
     return {
@@ -669,7 +671,7 @@ export class DocumentEngine {
         route.timelineId,
         message,
         principal(accountId),
-        this.accountTime(accountId, at),
+        this.accountTime(accountId, at, set),
       );
       const results: DocumentOutcome[] = [];
       for (const listener of await set.documentsOnTimeline(route.timelineId))
@@ -801,25 +803,23 @@ export class DocumentEngine {
 
   /**
    * One input for one document, then the processor's answers until it is quiet, at the
-   * owner's time for the server's `at` (`offset`: the owner's clock offset when the caller is
-   * moving it). A direct event without a timestamp gets that time.
+   * owner's time for the server's `at`. A direct event without a timestamp gets that time.
    */
   private async runInput(
     set: WorkingSet,
     documentId: string,
     event: ProcessorEvent,
     serverAt: number,
-    offset?: number,
   ): Promise<DocumentOutcome> {
     const record = await set.document(documentId);
     if (record === undefined) throw new Error(`document ${documentId} vanished`);
-    const at = this.accountTime(record.ownerId, serverAt, offset);
+    const at = this.accountTime(record.ownerId, serverAt, set);
     const input: ProcessorEvent =
       event.kind === 'direct' && event.timestamp === undefined
         ? { ...event, timestamp: at }
         : event;
     const space = await this.spaces.of(record.ownerId);
-    const { talk, cursor } = await this.conversation(set, space, record, at);
+    const { talk, cursor } = await this.conversation(set, space, record, at, serverAt);
     const settled = await talk.input(
       { document: record.state, book: bookOf(record) },
       input,
@@ -841,6 +841,7 @@ export class DocumentEngine {
     space: TypeSpace,
     record: DocumentRecord,
     at: number,
+    serverAt: number,
   ): Promise<{ talk: Conversation; cursor: Cursor }> {
     const cursor: Cursor = { head: record };
     // The owner's endpoints as committed: one read per input, for the deliveries its events
@@ -849,6 +850,7 @@ export class DocumentEngine {
       set,
       record.ownerId,
       await this.store.webhookEndpoints(record.ownerId),
+      serverAt,
       await notificationEndpoint(this.store, record),
     );
     const talk = new Conversation(space.desk, {

@@ -91,7 +91,7 @@ export class PaymentDesk {
 
   /**
    * The processor's refusal to open a document's payment, as the poster's error: the first
-   * Illegal Request among what creating it answered, naming the field at fault where the code
+   * Illegal Request among what opening it answered (`onCreated`), naming the field at fault where the code
    * says which (`invalid_currency` → `/currency`). Undefined when it opened.
    */
   openingRefusal(answers: readonly JsonObject[]): ServiceError | undefined {
@@ -293,6 +293,18 @@ export class PaymentDesk {
   ): Answered {
     const invoiceId = this.invoiceIdOf(document, documentId);
     const currency = String(scalarOf(document.currency) ?? '');
+    // The simulated exchange quotes a few currencies: an invoice in another is refused, as
+    // BitPay refuses a currency it has no rate for.
+    if (!Object.hasOwn(SIMULATED_RATES, currency))
+      return {
+        book,
+        answers: [
+          illegal(
+            'invalid_currency',
+            `invoices are priced in ${Object.keys(SIMULATED_RATES).join(', ')}; there is no exchange rate for ${JSON.stringify(currency.slice(0, 16))}`,
+          ),
+        ],
+      };
     const text = (key: string) => {
       const value = scalarOf(document[key]);
       return typeof value === 'string' ? { [key]: value } : {};
@@ -314,9 +326,7 @@ export class PaymentDesk {
           : `https://paydoc.test/invoices/${invoiceId}`,
       price: numberOrUndefined(document.price) ?? Number.NaN,
       currency,
-      rateMinorPerBtc: Object.hasOwn(SIMULATED_RATES, currency)
-        ? (SIMULATED_RATES[currency] ?? Number.NaN)
-        : Number.NaN,
+      rateMinorPerBtc: SIMULATED_RATES[currency] ?? Number.NaN,
       ...(typeof fullNotifications === 'boolean' ? { fullNotifications } : {}),
       ...text('transactionSpeed'),
       ...text('notificationURL'),

@@ -32,8 +32,8 @@ import type { WorkingSet } from './working-set.js';
 /** Blocks one call may mine at most, and the longest one advance of the clock may be. */
 export const MAX_BLOCKS = 100;
 export const MAX_CLOCK_ADVANCE_MS = 366 * 24 * 60 * 60 * 1000;
-/** Invoices one block reaches at most (the account's newest), and timers one advance fires. */
-const MAX_INVOICES_PER_BLOCK = 1000;
+/** Invoices read at a time while mining, and timers one advance fires at most. */
+const INVOICES_PER_PAGE = 500;
 const MAX_TIMERS_PER_ADVANCE = 1000;
 
 /** A transaction the simulator saw, and what it did to the invoice it paid. */
@@ -75,7 +75,9 @@ export class TestMode {
     return this.engine.write({
       respond,
       idempotency,
-      key: `ref ${address}`,
+      // The account's own queue: an address is public (the checkout page shows it), so a key
+      // named after it would let anyone queue behind the merchant's payments.
+      key: `chain ${accountId}`,
       lane: accountId,
       work: async (set, at): Promise<Outcome<PaymentSimulated>> => {
         const found = await ownInvoice(set, accountId, address);
@@ -113,10 +115,17 @@ export class TestMode {
       lane: accountId,
       work: async (set, at): Promise<Outcome<BlocksMined>> => {
         const mined: BlocksMined = { count, confirmations: [], results: [] };
-        const stored = await this.engine.store.documentsOf(accountId, {
-          typeName: 'Payments/Bitcoin Invoice',
-          limit: MAX_INVOICES_PER_BLOCK,
-        });
+        // Every invoice of the account, a page at a time (a chain reaches every address).
+        const stored: DocumentRecord[] = [];
+        for (let page: DocumentRecord[] | undefined; page === undefined || page.length > 0;) {
+          const last = stored.at(-1)?.id;
+          page = await this.engine.store.documentsOf(accountId, {
+            typeName: 'Payments/Bitcoin Invoice',
+            limit: INVOICES_PER_PAGE,
+            ...(last === undefined ? {} : { after: last }),
+          });
+          stored.push(...page);
+        }
         // What each transaction had before these blocks; nothing waits beyond 6 confirmations.
         const pending: { documentId: string; invoiceId: string; txid: string; before: number }[] =
           [];
@@ -176,7 +185,8 @@ export class TestMode {
       key: `clock ${accountId}`,
       lane: accountId,
       work: async (set, at): Promise<Outcome<ClockAdvanced>> => {
-        const offsetMs = this.engine.clockOffset(accountId) + advanceBy;
+        // Another advance in the same commit group counts: two at once add up.
+        const offsetMs = this.engine.clockOffset(accountId, set) + advanceBy;
         if (!Number.isSafeInteger(offsetMs))
           return failure(
             'invalid_request',
@@ -187,8 +197,7 @@ export class TestMode {
         const now = at + offsetMs;
         const fired: string[] = [];
         for (const due of await this.engine.store.dueTimers(now, MAX_TIMERS_PER_ADVANCE, accountId))
-          if (await this.engine.fireTimer(set, due.documentId, at, offsetMs))
-            fired.push(due.documentId);
+          if (await this.engine.fireTimer(set, due.documentId, at)) fired.push(due.documentId);
         return { ok: true, value: { offsetMs, now, fired } };
       },
     });

@@ -23,6 +23,11 @@ export class EventWriter {
     private readonly set: WorkingSet,
     private readonly accountId: string,
     private readonly endpoints: readonly WebhookEndpointRecord[],
+    /**
+     * The server's time, when the deliveries are due: an event's own time is its account's
+     * (a test clock may run ahead), but the worker delivers on the server's clock.
+     */
+    private readonly deliverAt: number,
     /** The document's notificationURL endpoint (a Bitcoin Invoice's), stored or to store. */
     private readonly notifications?: { endpoint: WebhookEndpointRecord; stored: boolean },
   ) {}
@@ -36,7 +41,7 @@ export class EventWriter {
     const target = this.notifications;
     if (target === undefined || target.endpoint.url !== url) return;
     if (!target.stored) {
-      this.set.rows.webhookEndpoints.push({ ...target.endpoint, createdAt: at });
+      this.set.rows.webhookEndpoints.push({ ...target.endpoint, createdAt: this.deliverAt });
       target.stored = true;
     }
     const id = newId('evt');
@@ -48,7 +53,7 @@ export class EventWriter {
       createdAt: at,
       data: { url, body },
     });
-    this.set.rows.deliveries.push(pendingDelivery(id, target.endpoint, at));
+    this.set.rows.deliveries.push(pendingDelivery(id, target.endpoint, this.deliverAt));
   }
 
   add(type: EventType, documentId: string | null, data: JsonObject, at: number): string {
@@ -62,7 +67,8 @@ export class EventWriter {
       data,
     });
     for (const endpoint of this.endpoints)
-      if (wants(endpoint, type)) this.set.rows.deliveries.push(pendingDelivery(id, endpoint, at));
+      if (wants(endpoint, type))
+        this.set.rows.deliveries.push(pendingDelivery(id, endpoint, this.deliverAt));
     return id;
   }
 }

@@ -81,6 +81,18 @@ export class WorkingSet {
     private readonly cache?: HeadCache,
   ) {}
 
+  /**
+   * The test clock offset this set, or a set it was forked from, will write for the account
+   * (undefined when none does): writes not yet committed that later requests of the same commit
+   * group must see.
+   */
+  pendingTestClock(accountId: string): number | undefined {
+    let offset = this.parent?.pendingTestClock(accountId);
+    for (const clock of this.rows.testClocks)
+      if (clock.accountId === accountId) offset = Math.max(offset ?? 0, clock.offsetMs);
+    return offset;
+  }
+
   /** A child set for one request. */
   fork(): WorkingSet {
     return new WorkingSet(this.store, this);

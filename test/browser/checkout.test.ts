@@ -227,6 +227,7 @@ describe('the checkout page, in Chromium', () => {
       itemDesc: '<b>Socks</b>',
       posData: 'merchant-private-pos-data',
       notificationEmail: 'shop@merchant.example',
+      buyerEmail: 'buyer@example.com',
     });
     expect(created.status, JSON.stringify(created.json)).toBe(200);
     const [id, url, address, bitcoinUri, btcPrice] = textsOf(
@@ -308,6 +309,7 @@ describe('the checkout page, in Chromium', () => {
     expect(statusBody).toMatchObject({ id, status: 'new', address, btcDue: btcPrice });
     expect(statusBody).not.toHaveProperty('posData');
     expect(statusBody).not.toHaveProperty('notificationEmail');
+    expect(statusBody).not.toHaveProperty('buyerEmail');
 
     // 4. The buyer pays (the chain simulator); the page follows without a reload.
     await page.evaluate(() => {

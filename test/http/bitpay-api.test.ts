@@ -154,7 +154,8 @@ describe('POST /api/invoice', () => {
 
   it('refuses what the processor will not open, storing nothing (unsupported currency, http notificationURL)', async () => {
     const cases: [Json, string][] = [
-      [{ currency: 'AUD' }, 'money_unknown_currency'],
+      [{ currency: 'AUD' }, 'invalid_currency'],
+      [{ currency: 'XAU' }, 'money_unknown_currency'],
       [{ notificationURL: 'http://merchant.example/ipn' }, 'invalid_notification_url'],
       [{ transactionSpeed: 'ludicrous' }, 'invalid_speed'],
     ];
@@ -253,6 +254,38 @@ describe('rate limits (BitPay: 100 invoices an hour per merchant, with per-secon
     expect(retryAfter).toBeGreaterThan(3000);
     expect(retryAfter).toBeLessThanOrEqual(3600);
     expect((await post('/api/invoice', { price: 5, currency: 'USD' }, other)).status).toBe(200);
+  });
+
+  it('an Idempotency-Key replay and a refused invoice use up nothing', async () => {
+    await t.close();
+    t = await testApp({
+      clock: () => now,
+      invoiceLimits: [{ points: 2, seconds: 3600 }],
+    });
+    key = (await t.account('merchant@example.com')).apiKey;
+    const send = (body: unknown, idempotencyKey?: string) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/invoice',
+        headers: {
+          ...basic(key),
+          'content-type': 'application/json',
+          ...(idempotencyKey === undefined ? {} : { 'idempotency-key': idempotencyKey }),
+        },
+        payload: JSON.stringify(body),
+      });
+    const first = await send({ price: 10, currency: 'USD' }, 'order-1');
+    expect(first.statusCode).toBe(200);
+    for (let index = 0; index < 3; index++) {
+      const replay = await send({ price: 10, currency: 'USD' }, 'order-1');
+      expect(replay.statusCode).toBe(200);
+      expect(replay.json().id).toBe(first.json().id);
+    }
+    expect((await send({ price: 10, currency: 'USD', transactionSpeed: 'fast' })).statusCode).toBe(
+      400,
+    );
+    expect((await send({ price: 11, currency: 'USD' })).statusCode).toBe(200);
+    expect((await send({ price: 12, currency: 'USD' })).statusCode).toBe(429);
   });
 
   it('a burst beyond the per-second limit is 429 and does not use up the hour', async () => {
@@ -376,6 +409,37 @@ describe('the test clock', () => {
     // A block after that confirms the transaction, and the invoice stays invalid.
     await blocks(1);
     expect(await status(created.id)).toBe('invalid');
+  });
+
+  it('adds up advances made at once, and delivers what they cause on the server clock', async () => {
+    const created = await invoice({
+      fullNotifications: true,
+      notificationURL: 'https://merchant.example/ipn',
+    });
+    const both = await Promise.all([
+      post('/test/clock', { advanceBy: 10 * MINUTE }),
+      post('/test/clock', { advanceBy: 10 * MINUTE }),
+    ]);
+    expect(both.map((answer) => Number(answer.body.offsetMs)).sort((a, b) => a - b)).toEqual([
+      10 * MINUTE,
+      20 * MINUTE,
+    ]);
+    expect(await status(created.id)).toBe('expired');
+    const account = await t.engine.store.accountByKeyHash(
+      (await import('../../src/engine/accounts.js')).hashApiKey(key),
+    );
+    const events = await t.engine.store.events(account?.id ?? '', {
+      type: 'invoice.notification',
+      limit: 10,
+    });
+    const expired = events.find(
+      (event) => (event.data as { body?: Json }).body?.status === 'expired',
+    );
+    expect(expired).toBeDefined();
+    // The event happened at the account's time; its delivery is due at the server's.
+    expect(expired?.createdAt).toBe(now + 20 * MINUTE);
+    const deliveries = await t.engine.store.deliveriesOfEvent(String(expired?.id));
+    expect(deliveries.map((delivery) => delivery.nextAttemptAt)).toEqual([now]);
   });
 
   it("is the account's own: another merchant's invoices keep the server's time", async () => {

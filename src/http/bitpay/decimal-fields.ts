@@ -35,8 +35,8 @@ export function decimalField(
   currency: unknown,
 ): { ok: true; value: Money } | { ok: false; error: ServiceError } {
   const value = Object.hasOwn(body, field) ? body[field] : undefined;
-  const text =
-    typeof value === 'string' ? value : typeof value === 'number' ? sources.get(field) : undefined;
+  const source = typeof value === 'number' ? sources.get(field) : undefined;
+  const text = typeof value === 'string' ? value : source === undefined ? undefined : plain(source);
   if (text === undefined)
     return {
       ok: false,
@@ -58,4 +58,28 @@ export function decimalField(
       error: { code: 'invalid_price', message: `${field} must be above zero`, param: field },
     };
   return { ok: true, value: parsed.value };
+}
+
+/**
+ * A JSON number's text in plain decimal form: `1e-7` → `0.0000001`, `1.5E3` → `1500`, as
+ * clients serialise small amounts (JavaScript's JSON.stringify(0.0000001) is `1e-7`); the
+ * digits are moved, not computed. Other text is returned as it is (parseDecimal judges it);
+ * an exponent beyond ±40 is left as it is too, and refused there.
+ */
+export function plain(source: string): string {
+  const match = /^(-?)(\d+)(?:\.(\d+))?[eE]([+-]?\d{1,2})$/.exec(source);
+  if (match === null) return source;
+  const [, sign = '', whole = '', fraction = '', power = '0'] = match;
+  const shift = Number(power);
+  if (Math.abs(shift) > 40) return source;
+  const digits = whole + fraction;
+  const point = whole.length + shift;
+  const padded =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? digits + '0'.repeat(point - digits.length)
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  const trimmed = padded.replace(/^0+(?=\d)/, '');
+  return sign + trimmed;
 }

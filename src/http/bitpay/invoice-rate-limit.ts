@@ -61,6 +61,11 @@ export class InvoiceRateLimit {
     return undefined;
   }
 
+  /** Gives back a creation taken (the request made no invoice after all). */
+  async giveBack(accountId: string): Promise<void> {
+    for (const limiter of this.limiters) await limiter.reward(accountId);
+  }
+
   /** The windows, for messages: `100 per 3600 s`. */
   describe(window: number): string {
     const limiter = this.limiters[window];

@@ -68,8 +68,12 @@ export function bitpayRoutes(app: FastifyInstance, context: HttpContext): void {
         `${baseUrl(context, request)}/invoices/${id}`,
       );
       if (!document.ok) return sendError(request, reply, document.error);
-      // Only a well-formed request counts towards the limits: a typo does not use up the hour.
-      const limited = await context.invoiceLimit.take(account.id);
+      // Only a well-formed request that creates an invoice counts towards the limits: a typo,
+      // a refusal and the replay of an Idempotency-Key (the invoice it made) use up nothing.
+      const replay =
+        parts.claim !== undefined &&
+        (await context.engine.store.idempotency(account.id, parts.claim.key)) !== undefined;
+      const limited = replay ? undefined : await context.invoiceLimit.take(account.id);
       if (limited !== undefined) {
         reply.header('retry-after', String(limited.retryAfterSeconds));
         return sendError(request, reply, {
@@ -83,6 +87,7 @@ export function bitpayRoutes(app: FastifyInstance, context: HttpContext): void {
         createdReply,
         parts.claim,
       );
+      if (!replay && answer.statusCode >= 300) await context.invoiceLimit.giveBack(account.id);
       return send(request, reply, answer);
     },
   );
@@ -116,7 +121,11 @@ export function bitpayRoutes(app: FastifyInstance, context: HttpContext): void {
         });
       return send(request, reply, {
         statusCode: 200,
-        body: { ...invoiceJson(found.invoice), currentTime: invoiceTimeNow(context.engine, found) },
+        body: {
+          ...invoiceJson(found.invoice),
+          currentTime: invoiceTimeNow(context.engine, found),
+          documentId: found.record.id,
+        },
       });
     },
   );

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { JsonObject } from '../../model/json.js';
 import { invoiceJson } from '../../payments/bitcoin/invoice-json.js';
 import type { FoundInvoice } from '../bitpay/find-invoice.js';
 import { findInvoice, invoiceTimeNow } from '../bitpay/find-invoice.js';
@@ -116,7 +117,7 @@ export function checkoutRoutes(app: FastifyInstance, context: HttpContext): void
       schema: {
         summary: "An invoice's status, for its checkout page",
         description:
-          "BitPay's invoice object with `currentTime` the server's time, without the merchant's private fields (`posData`, `notificationEmail`). Public: no API key (the checkout page polls it).",
+          "What the checkout page shows of BitPay's invoice object (status, amounts, address, BIP21 URI, times with `currentTime` the server's, orderID, itemDesc, redirectURL): never posData, the notification settings or the buyer's details. Public: no API key (the checkout page polls it).",
         tags: ['checkout'],
         security: [],
         params: ID_PARAMS,
@@ -132,11 +133,12 @@ export function checkoutRoutes(app: FastifyInstance, context: HttpContext): void
           message: `no invoice ${request.params.id.slice(0, 80)}`,
           param: 'id',
         });
-      const {
-        posData: _posData,
-        notificationEmail: _notificationEmail,
-        ...shown
-      } = invoiceJson(found.invoice);
+      // Only what the buyer's page shows: never the merchant's posData, emails, or the buyer's
+      // own details, to whoever holds the URL.
+      const invoice = invoiceJson(found.invoice);
+      const shown: JsonObject = {};
+      for (const name of STATUS_FIELDS)
+        if (Object.hasOwn(invoice, name)) shown[name] = invoice[name] ?? null;
       return reply
         .code(200)
         .type('application/json; charset=utf-8')
@@ -144,6 +146,27 @@ export function checkoutRoutes(app: FastifyInstance, context: HttpContext): void
     },
   );
 }
+
+/** The fields of the invoice object the status poll answers. */
+const STATUS_FIELDS = [
+  'id',
+  'status',
+  'exceptionStatus',
+  'price',
+  'currency',
+  'btcPrice',
+  'btcPaid',
+  'btcDue',
+  'address',
+  'bitcoinUri',
+  'confirmations',
+  'invoiceTime',
+  'expirationTime',
+  'currentTime',
+  'orderID',
+  'itemDesc',
+  'redirectURL',
+] as const;
 
 /** The page's headers: HTML, the strict CSP, never cached (the status changes), no referrer. */
 function pageHeaders(reply: FastifyReply, nonce: string): void {

@@ -6,14 +6,41 @@ import { PaydocError } from '../../errors/paydoc-error.js';
  * unit is the satoshi (10^-8 BTC), the unit the chain itself counts in.
  */
 export const CURRENCIES = {
+  // Two decimals.
   USD: 2,
   EUR: 2,
   GBP: 2,
   CHF: 2,
   PLN: 2,
+  CAD: 2,
+  AUD: 2,
+  NZD: 2,
+  SEK: 2,
+  NOK: 2,
+  DKK: 2,
+  CZK: 2,
+  HUF: 2,
+  SGD: 2,
+  HKD: 2,
+  MXN: 2,
+  BRL: 2,
+  INR: 2,
+  CNY: 2,
+  ZAR: 2,
+  ILS: 2,
+  TRY: 2,
+  // No minor unit.
   JPY: 0,
+  KRW: 0,
+  ISK: 0,
+  CLP: 0,
+  VND: 0,
+  // Three decimals.
   KWD: 3,
   BHD: 3,
+  OMR: 3,
+  JOD: 3,
+  TND: 3,
   BTC: 8,
 } as const;
 

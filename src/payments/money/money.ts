@@ -85,6 +85,13 @@ export function parseDecimal(
   if (currencyProblem !== undefined) return failure('money_unknown_currency', currencyProblem);
   const code = currency as CurrencyCode;
   const shown = JSON.stringify(text.slice(0, 40));
+  // Long enough for any amount 2^53 minor units can hold with trailing zeros to spare; a
+  // longer text is refused before any pattern looks at it.
+  if (text.length > MAX_DECIMAL_LENGTH)
+    return failure(
+      'money_invalid_decimal',
+      `${shown}… is longer than ${MAX_DECIMAL_LENGTH} characters: no amount is`,
+    );
   const match = /^(-?)(\d+)(?:\.(\d+))?$/.exec(text);
   if (match === null)
     return failure(
@@ -93,7 +100,7 @@ export function parseDecimal(
     );
   const [, sign = '', whole = '', fraction = ''] = match;
   const exponent = CURRENCIES[code];
-  if (fraction.replace(/0+$/, '').length > exponent)
+  if (fraction.length > exponent && /[1-9]/.test(fraction.slice(exponent)))
     return failure(
       'money_invalid_decimal',
       exponent === 0
@@ -179,6 +186,8 @@ export function formatMinor(amount: number | bigint, currency: CurrencyCode): st
 }
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+/** The longest decimal text {@link parseDecimal} reads. */
+const MAX_DECIMAL_LENGTH = 64;
 
 function failure(code: MoneyErrorCode, message: string): MoneyFailure {
   return { ok: false, code, message };

@@ -268,6 +268,8 @@ export const SQLITE_MIGRATIONS: readonly { version: number; sql: string }[] = [
       ) STRICT, WITHOUT ROWID;
       CREATE INDEX documents_owner ON documents(owner_id, created_at, id);
       CREATE INDEX documents_owner_type ON documents(owner_id, type_name, created_at, id);
+      CREATE INDEX documents_owner_timer ON documents(owner_id, next_timer_at)
+        WHERE next_timer_at IS NOT NULL;
     `,
   },
 ];

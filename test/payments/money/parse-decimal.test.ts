@@ -53,7 +53,7 @@ describe('parseDecimal', () => {
       ok: false,
       code: 'money_overflow',
     });
-    expect(parseDecimal('1', 'AUD')).toMatchObject({ ok: false, code: 'money_unknown_currency' });
+    expect(parseDecimal('1', 'XAU')).toMatchObject({ ok: false, code: 'money_unknown_currency' });
   });
 
   it('agrees with the reference, and undoes formatMinor', () => {
