@@ -36,6 +36,7 @@ import type { PreparedType, TypeSpace } from './type-spaces.js';
 import { TypeSpaces } from './type-spaces.js';
 import { defaultLibraryPackages } from '../types/load-library.js';
 import type { PackageSource } from '../types/type-definition.js';
+import type { DocumentValidator } from '../validation/document-validator.js';
 import type { TypeRegistry } from '../types/type-registry.js';
 import type { WorkingSet } from './working-set.js';
 import { addAccount, OPERATOR_ACCOUNT } from './accounts.js';
@@ -643,10 +644,9 @@ export class DocumentEngine {
     request: JsonObject,
     at: number,
   ): Promise<Outcome<OperationOutcome>> {
-    const documentId = await set.documentIdByRef(ref);
-    const record = documentId === undefined ? undefined : await set.document(documentId);
+    const record = await set.document((await set.documentIdByRef(ref)) ?? ref);
     if (record === undefined || !(await mayRead(set, record, accountId)))
-      return failure('not_found', `no charge ${ref}`, 'chargeId');
+      return failure('not_found', `no document ${ref}`, 'path');
     if (record.ownerId !== accountId)
       return failure('forbidden', 'only the account that posted the payment may call its API');
     const route = this.routeOf(
@@ -664,6 +664,7 @@ export class DocumentEngine {
       type: 'Conversation/Operation Request',
       operation: route.operation,
       request,
+      ...(Object.keys(route.params).length === 0 ? {} : { params: { ...route.params } }),
     };
     if (route.timelineId !== undefined) {
       const entry = await this.append(
@@ -706,13 +707,17 @@ export class DocumentEngine {
     };
   }
 
-  /** The operation a document's REST API channels declare for `method path` (path under /api…). */
+  /**
+   * The operation a document's REST API channels (its type's, or its own) declare for
+   * `method path` (path under /api…), with the path parameters bound:
+   * `/api/charge/{chargeId}/capture` and `/api/charge/ch_1/capture` bind `chargeId: ch_1`.
+   */
   private routeOf(
     registry: TypeRegistry,
     document: JsonObject,
     method: string,
     path: string,
-  ): { channel: string; operation: string; timelineId?: string } | undefined {
+  ): ApiRoute | undefined {
     const contracts = contractsOf(document, registry);
     const restType = contracts.known.restChannel;
     for (const channel of contracts.channels) {
@@ -732,10 +737,16 @@ export class DocumentEngine {
         const verb = String(scalarOf(candidate.method) ?? 'POST').toUpperCase();
         const operation = scalarOf(candidate.operation);
         if (verb !== method.toUpperCase() || typeof operation !== 'string') continue;
-        if (!pathMatches(declared, path)) continue;
+        const params = bindPath(declared, path);
+        if (params === undefined) continue;
+        const declaredOperation = contracts.operations.get(operation);
         return {
           channel: channel.key,
           operation,
+          params,
+          ...(declaredOperation?.request === undefined
+            ? {}
+            : { request: declaredOperation.request }),
           ...(channel.kind === 'timeline' && channel.timelineId !== undefined
             ? { timelineId: channel.timelineId }
             : {}),
@@ -743,6 +754,38 @@ export class DocumentEngine {
       }
     }
     return undefined;
+  }
+
+  /**
+   * The route a REST API call (`POST /api/orders/or_1/debits`) names, from what is committed:
+   * the document found by the first path segment that is one of its references (a charge,
+   * invoice or order id), if the account may call it, and the operation its channels declare
+   * for the path, with the declared request type and the owner's validator (the route checks
+   * the body before the call is queued).
+   */
+  async apiRoute(
+    accountId: string,
+    method: string,
+    path: string,
+  ): Promise<Outcome<ApiRoute & { ref: string; validator: DocumentValidator }>> {
+    const segments = path.split('/').filter((part) => part !== '' && part !== 'api');
+    for (const ref of segments.slice(0, 8)) {
+      // A reference (ch_…, inv_…, or_…), or the document's own id.
+      const documentId = (await this.store.documentIdByRef(ref)) ?? ref;
+      const record = documentId === undefined ? undefined : await this.store.document(documentId);
+      if (record === undefined || !(await mayRead(this.store, record, accountId))) continue;
+      if (record.ownerId !== accountId)
+        return failure('forbidden', 'only the account that posted the payment may call its API');
+      const space = await this.spaces.of(record.ownerId);
+      const route = this.routeOf(space.registry, record.state, method, path);
+      if (route === undefined)
+        return failure(
+          'no_api_access',
+          `this ${record.typeName ?? 'document'} declares no REST API channel for ${method} ${path}`,
+        );
+      return { ok: true, value: { ...route, ref, validator: space.validator } };
+    }
+    return failure('not_found', `no document of yours is named in ${path}`, 'path');
   }
 
   /**
@@ -993,12 +1036,40 @@ function outcomeOf(
   };
 }
 
-/** `/api/charge/{chargeId}/capture` matches `/api/charge/ch_1/capture`. */
-function pathMatches(declared: string, actual: string): boolean {
+/**
+ * The path parameters `actual` binds in `declared` (`/api/charge/{chargeId}/capture` and
+ * `/api/charge/ch_1/capture` → `{chargeId: 'ch_1'}`), or undefined when it does not match.
+ * Names are data: the map has no prototype.
+ */
+function bindPath(declared: string, actual: string): Record<string, string> | undefined {
   const want = declared.split('/');
   const got = actual.split('/');
-  if (want.length !== got.length) return false;
-  return want.every(
-    (part, index) => (part.startsWith('{') && part.endsWith('}')) || part === got[index],
-  );
+  if (want.length !== got.length) return undefined;
+  const params = Object.create(null) as Record<string, string>;
+  for (const [index, part] of want.entries()) {
+    const value = got[index] ?? '';
+    if (part.startsWith('{') && part.endsWith('}') && part.length > 2) {
+      if (value === '') return undefined;
+      params[part.slice(1, -1)] = decodeSegment(value);
+    } else if (part !== value) return undefined;
+  }
+  return params;
+}
+
+function decodeSegment(value: string): string {
+  try {
+    return decodeURIComponent(value);
+  } catch {
+    return value;
+  }
+}
+
+/** A REST API route a document declares, bound to a call. */
+export interface ApiRoute {
+  channel: string;
+  operation: string;
+  params: Record<string, string>;
+  /** The Operation's declared request (a node), when it declares one. */
+  request?: JsonValue;
+  timelineId?: string;
 }

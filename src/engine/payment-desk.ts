@@ -16,10 +16,9 @@ import {
   voidCharge,
 } from '../payments/card/card-charge.js';
 import type { EscrowCommand } from '../payments/escrow/escrow-commands.js';
-import { createOrder } from '../payments/escrow/create-order.js';
-import type { EscrowState } from '../payments/escrow/escrow-state.js';
-import { EMPTY_ESCROW_STATE } from '../payments/escrow/escrow-state.js';
-import { executeEscrowCommand } from '../payments/escrow/execute-escrow-command.js';
+import { executeEscrowCommand } from '../payments/escrow/escrow-commands.js';
+import type { EscrowState } from '../payments/escrow/escrow-order.js';
+import { createOrder, EMPTY_ESCROW_STATE } from '../payments/escrow/escrow-order.js';
 import {
   confirmationsSeen,
   createInvoice,
@@ -430,6 +429,7 @@ const REFUSED_FIELDS: Partial<Record<ErrorCode, string>> = {
   invalid_notification_url: '/notificationURL',
   invalid_invoice_id: '/id',
   invalid_url: '/url',
+  invalid_token: '/token',
 };
 
 /** An invoice id the server draws: `inv_` and 16 to 64 URL-safe characters. */

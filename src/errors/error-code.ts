@@ -90,6 +90,16 @@ export const ERROR_CATALOGUE = {
   dispute_closed: 'A change to a dispute that is already decided.',
   unknown_charge: 'No charge for this document.',
   unknown_network_event: 'An event the card network simulator does not know.',
+  // Payments: card tokens (a card is tokenised first: POST /test/tokens in test mode)
+  invalid_token:
+    'A card token that is not one (tok_ and 1 to 64 letters, digits or _); a raw card number is never accepted as a token.',
+  invalid_card_number:
+    'A card number that is not 12 to 19 digits (spaces and dashes allowed), or fails the Luhn check.',
+  invalid_expiry_month: "A card's expiry month that is not an integer from 1 to 12.",
+  invalid_expiry_year:
+    "A card's expiry year that is not a year (four digits, or two for 20xx) within 50 years.",
+  expired_card: "A card whose expiry month has passed on the server's clock.",
+  invalid_cvc: "A card's security code that is not 3 or 4 digits.",
   // Payments: escrow orders
   invalid_command: 'A field is missing or malformed (ids must be non-empty text).',
   invalid_currency: 'A currency paydoc does not know or does not price this payment in.',

@@ -62,6 +62,14 @@ const SERVICE: Partial<Record<ErrorCode, Mapping>> = {
   money_unknown_currency: { status: 400, type: 'invalid_request_error' },
   money_overflow: { status: 400, type: 'invalid_request_error' },
   money_negative: { status: 400, type: 'invalid_request_error' },
+  // A card token that is not one (a raw card number), at creation or on a retry, and a card
+  // that cannot be tokenised (POST /test/tokens): the request's fault.
+  invalid_token: { status: 400, type: 'invalid_request_error' },
+  invalid_card_number: { status: 400, type: 'invalid_request_error' },
+  invalid_expiry_month: { status: 400, type: 'invalid_request_error' },
+  invalid_expiry_year: { status: 400, type: 'invalid_request_error' },
+  expired_card: { status: 400, type: 'invalid_request_error' },
+  invalid_cvc: { status: 400, type: 'invalid_request_error' },
   overloaded: { status: 503, type: 'api_error' },
   storage_unavailable: { status: 503, type: 'api_error' },
   sandbox_unavailable: { status: 503, type: 'api_error' },

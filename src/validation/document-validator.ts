@@ -538,6 +538,13 @@ function toProblem(error: ErrorObject, simple: JsonValue, base: string, labelPre
         params.type === 'integer' && typeof value === 'number'
           ? ' (amounts are integers in minor units, e.g. 1050 for 10.50)'
           : '';
+      // What looks like a card number is never repeated back (logs keep error messages).
+      if (typeof value === 'number' && /^\d{12,19}$/.test(String(value)))
+        return {
+          code: 'validation_failed',
+          message: `${label} must be ${typeWord(String(params.type))}, got a number ending in ${String(value).slice(-4)}: a raw card number is never accepted; tokenise the card (POST /test/tokens in test mode) and send its tok_… token`,
+          pointer,
+        };
       return {
         code: 'validation_failed',
         message: `${label} must be ${typeWord(String(params.type))}, got ${describe(value)}${hint}`,

@@ -401,7 +401,13 @@ describe('REST API channels', () => {
     const entries = ((await get(`/timelines/${proxy}/entries`)).json() as { entries: Json[] })
       .entries;
     expect(entries.map((entry) => entry.message)).toEqual([
-      { type: 'Conversation/Operation Request', operation: 'capture', request: {} },
+      {
+        type: 'Conversation/Operation Request',
+        operation: 'capture',
+        request: {},
+        // The path parameters the route bound.
+        params: { chargeId: String(document.paymentProcessorId) },
+      },
     ]);
   });
 

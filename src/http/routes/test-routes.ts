@@ -5,6 +5,8 @@ import type { JsonObject, JsonValue } from '../../model/json.js';
 import { invoiceJson } from '../../payments/bitcoin/invoice-json.js';
 import { formatMinor } from '../../payments/money/money.js';
 import { decimalField, numberSources } from '../bitpay/decimal-fields.js';
+import type { IssuedToken } from '../card-tokens.js';
+import { drawTokenRandom, issueTestToken } from '../card-tokens.js';
 import type { HttpContext } from '../http-context.js';
 import { responder, send, sendError, writeRequest } from '../http-context.js';
 import { ERROR_SCHEMA, JSON_OBJECT } from '../openapi-schemas.js';
@@ -138,6 +140,38 @@ export function testRoutes(app: FastifyInstance, context: HttpContext): void {
         ),
         claim,
       );
+      return send(request, reply, answer);
+    },
+  );
+
+  app.post(
+    '/test/tokens',
+    {
+      schema: {
+        summary: 'Test mode: a card is tokenised',
+        description:
+          'Body {card: {number, exp_month, exp_year, cvc?}}: number 12 to 19 digits (spaces and dashes allowed) passing the Luhn check, an expiry not yet past. Answers {id: "tok_…", card: {brand, last4, exp_month, exp_year}}; the token is what a card payment document carries (a raw card number never is), and what the simulated network does with it follows Stripe\'s test cards (4242424242424242 authorises, 4000000000000002 is declined, 4000002500003155 needs 3-D Secure, …). The card itself is kept nowhere.',
+        tags: ['test mode'],
+        body: JSON_OBJECT,
+        response: { 200: JSON_OBJECT, '4xx': ERROR_SCHEMA },
+      },
+    },
+    async (request, reply) => {
+      const write = await writeRequest(context, request, reply);
+      if (write === undefined) return reply;
+      const { account, body, claim } = write;
+      // The random part is drawn here, at the edge; an Idempotency-Key replay answers the same token.
+      const random = drawTokenRandom();
+      const answer = await context.engine.write({
+        key: `tokens ${account.id}`,
+        lane: account.id,
+        idempotency: claim,
+        work: (_set, at) => Promise.resolve(issueTestToken(body, at, random)),
+        respond: responder(
+          () => 200,
+          (issued: IssuedToken) => ({ id: issued.id, card: { ...issued.card } }),
+        ),
+      });
       return send(request, reply, answer);
     },
   );

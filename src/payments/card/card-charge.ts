@@ -2,7 +2,7 @@ import type { ErrorCode } from '../../errors/error-code.js';
 import { isCurrencyCode, unknownCurrencyMessage } from '../money/currency.js';
 import { parseMoney } from '../money/money.js';
 import type { JsonObject } from '../../model/json.js';
-import { authorizeOnNetwork } from './card-network.js';
+import { authorizeOnNetwork, tokenProblem } from './card-network.js';
 
 /** How long an uncaptured authorisation holds the funds. */
 export const AUTHORIZATION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
@@ -67,7 +67,10 @@ function amountProblem(amount: number, currency: string, what: string): string |
   return undefined;
 }
 
-/** Opens a charge for a new card payment and authorises it on the network. */
+/**
+ * Opens a charge for a new card payment and authorises it on the network; a `token` that is
+ * no token (a raw card number above all) is refused, and nothing is opened.
+ */
 export function openCharge(
   chargeId: string,
   amount: number,
@@ -75,6 +78,8 @@ export function openCharge(
   token: string,
   at: number,
 ): ChargeOutcome {
+  const badToken = tokenProblem(token);
+  if (badToken !== undefined) return refuse('invalid_token', badToken);
   if (!isCurrencyCode(currency))
     return refuse('invalid_currency', unknownCurrencyMessage(currency) ?? 'unknown currency');
   const problem = amountProblem(amount, currency, 'amount');
@@ -95,13 +100,18 @@ export function openCharge(
   return authorize(charge, token, at, false);
 }
 
-/** Authorises again after a decline (with a new token) or after the customer authenticated. */
+/**
+ * Authorises again after a decline (with a new token) or after the customer authenticated. A
+ * new token that is no token (a raw card number) is refused whatever the payment's state.
+ */
 export function retryAuthorization(
   charge: CardCharge,
   token: string | undefined,
   at: number,
   authenticated: boolean,
 ): ChargeOutcome {
+  const badToken = token === undefined ? undefined : tokenProblem(token);
+  if (badToken !== undefined) return refuse('invalid_token', badToken);
   if (charge.status !== 'declined' && charge.status !== 'requires_action') {
     return refuse(
       'charge_not_retryable',

@@ -1,55 +1,24 @@
-// Every command names the merchant acting and the currency it means, so a command aimed at the
-// wrong order (another merchant's, another currency's) is refused instead of moving money.
-// `at` is the time in milliseconds since the Unix epoch: the domain has no clock of its own.
+import type {
+  CreateOrderCommand,
+  DebitCommand,
+  EscrowResult,
+  EscrowState,
+  PayoutCommand,
+  PayPlatformFeeCommand,
+  RefundDebitCommand,
+  ReversePayoutCommand,
+} from './escrow-order.js';
+import {
+  createOrder,
+  debit,
+  payout,
+  payPlatformFee,
+  refundDebit,
+  refuse,
+  reversePayout,
+} from './escrow-order.js';
 
-/** Opens an empty escrow for one merchant in one currency. */
-export interface CreateOrderCommand {
-  readonly orderId: string;
-  readonly merchantId: string;
-  readonly currency: string;
-  readonly description?: string;
-  readonly at: number;
-}
-
-/** The fields every money-moving command carries. */
-export interface OrderCommandBase {
-  readonly orderId: string;
-  readonly merchantId: string;
-  readonly currency: string;
-  /** Minor units of `currency`; a positive safe integer. */
-  readonly amount: number;
-  readonly at: number;
-}
-
-/** Debits a buyer's funding source (a card token) into the order's escrow. */
-export interface DebitCommand extends OrderCommandBase {
-  readonly source: string;
-}
-
-/** Refunds (part of) a debit from the escrow back to the buyer's funding source. */
-export interface RefundDebitCommand extends OrderCommandBase {
-  readonly debitId: string;
-  readonly reason?: string;
-}
-
-/** Pays escrow out to the order's merchant. */
-export interface PayoutCommand extends OrderCommandBase {
-  /** Reference of the merchant's bank account, recorded on the event. */
-  readonly destination?: string;
-}
-
-/** Brings (part of) a payout back from the merchant into the escrow. */
-export interface ReversePayoutCommand extends OrderCommandBase {
-  readonly payoutId: string;
-}
-
-/** Pays the marketplace's fee out of the escrow, separately from the merchant's payouts. */
-export interface PayPlatformFeeCommand extends OrderCommandBase {
-  /** Reference of the marketplace owner's bank account, recorded on the event. */
-  readonly destination?: string;
-}
-
-/** Any escrow command, tagged with the name of the function that executes it. */
+/** Any escrow command, tagged with the name of the transition that executes it. */
 export type EscrowCommand =
   | ({ readonly kind: 'createOrder' } & CreateOrderCommand)
   | ({ readonly kind: 'debit' } & DebitCommand)
@@ -60,3 +29,26 @@ export type EscrowCommand =
 
 /** The kind of an {@link EscrowCommand}. */
 export type EscrowCommandKind = EscrowCommand['kind'];
+
+/** Executes any escrow command by its `kind` (escrow-order.ts); an unknown kind is refused. */
+export function executeEscrowCommand(state: EscrowState, command: EscrowCommand): EscrowResult {
+  switch (command.kind) {
+    case 'createOrder':
+      return createOrder(state, command);
+    case 'debit':
+      return debit(state, command);
+    case 'refundDebit':
+      return refundDebit(state, command);
+    case 'payout':
+      return payout(state, command);
+    case 'reversePayout':
+      return reversePayout(state, command);
+    case 'payPlatformFee':
+      return payPlatformFee(state, command);
+    default: {
+      // Commands may come from untyped input; the type says this cannot happen, run time may.
+      const unknown: { readonly kind?: unknown } = command;
+      return refuse('invalid_command', `unknown escrow command ${String(unknown.kind)}`);
+    }
+  }
+}

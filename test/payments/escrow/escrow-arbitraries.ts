@@ -74,7 +74,8 @@ export const commandSpecArb: fc.Arbitrary<CommandSpec> = fc.record({
   merchantId: fc.constantFrom(...MERCHANTS),
   currency: fc.oneof(
     { weight: 9, arbitrary: fc.constantFrom(...CURRENCIES) },
-    fc.constantFrom('usd', 'US', ''),
+    // Malformed, and ISO-shaped but unknown to the money module.
+    fc.constantFrom('usd', 'US', '', 'XAU'),
   ),
   amount: amountArb,
   exact: fc.boolean(),

@@ -1,8 +1,6 @@
 import { expect } from 'vitest';
-import type { EscrowResult } from '../../../src/payments/escrow/escrow-result.js';
-import type { EscrowState } from '../../../src/payments/escrow/escrow-state.js';
-import { EMPTY_ESCROW_STATE } from '../../../src/payments/escrow/escrow-state.js';
-import { createOrder } from '../../../src/payments/escrow/create-order.js';
+import type { EscrowResult, EscrowState } from '../../../src/payments/escrow/escrow-order.js';
+import { createOrder, EMPTY_ESCROW_STATE } from '../../../src/payments/escrow/escrow-order.js';
 
 /** The accepted outcome of a command; fails the test with the refusal otherwise. */
 export function accepted(result: EscrowResult): Extract<EscrowResult, { ok: true }> {

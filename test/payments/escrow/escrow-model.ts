@@ -1,13 +1,14 @@
+import { isCurrencyCode } from '../../../src/payments/money/currency.js';
+import type { EscrowCommand } from '../../../src/payments/escrow/escrow-commands.js';
 import {
   buyerFundingAccount,
   buyerRefundsAccount,
   merchantPayableAccount,
   orderEscrowAccount,
   PLATFORM_FEES_ACCOUNT,
-} from '../../../src/payments/escrow/account-ids.js';
-import type { EscrowErrorCode } from '../../../src/payments/escrow/escrow-error.js';
-import type { EscrowCommand } from '../../../src/payments/escrow/escrow-commands.js';
-import type { OrderAmounts } from '../../../src/payments/escrow/project-order.js';
+} from '../../../src/payments/escrow/escrow-ledger.js';
+import type { EscrowErrorCode } from '../../../src/payments/escrow/escrow-order.js';
+import type { OrderAmounts } from './escrow-projections.js';
 
 // A deliberately naive reference model of DESIGN §6.3, written without the domain's code paths
 // (plain mutable objects, bigint arithmetic): the property tests check that the domain makes
@@ -47,7 +48,7 @@ export class EscrowModel {
 
   /** Predicts the outcome of a command and, when it succeeds, applies it to the model. */
   apply(command: EscrowCommand): Prediction {
-    if (!/^[A-Z]{3}$/.test(command.currency)) return { ok: false, code: 'invalid_currency' };
+    if (!isCurrencyCode(command.currency)) return { ok: false, code: 'invalid_currency' };
     if (!Number.isSafeInteger(command.at) || command.at < 0) {
       return { ok: false, code: 'invalid_time' };
     }

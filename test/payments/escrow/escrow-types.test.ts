@@ -1,18 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/model/json.js';
-import { debit } from '../../../src/payments/escrow/debit.js';
-import type { EscrowState } from '../../../src/payments/escrow/escrow-state.js';
-import { findOrder } from '../../../src/payments/escrow/escrow-state.js';
-import type { OrderEvent } from '../../../src/payments/escrow/order-events.js';
-import { ORDER_EVENT_TYPES } from '../../../src/payments/escrow/order-events.js';
-import { payPlatformFee } from '../../../src/payments/escrow/pay-platform-fee.js';
-import { payout } from '../../../src/payments/escrow/payout.js';
-import { projectOrder } from '../../../src/payments/escrow/project-order.js';
-import { refundDebit } from '../../../src/payments/escrow/refund-debit.js';
-import { reversePayout } from '../../../src/payments/escrow/reverse-payout.js';
+import type { EscrowState, OrderEvent } from '../../../src/payments/escrow/escrow-order.js';
+import {
+  debit,
+  findOrder,
+  ORDER_EVENT_TYPES,
+  payout,
+  payPlatformFee,
+  refundDebit,
+  reversePayout,
+} from '../../../src/payments/escrow/escrow-order.js';
 import { defaultTypeRegistry } from '../../../src/types/load-library.js';
 import { DocumentValidator } from '../../../src/validation/document-validator.js';
 import { accepted, withOrders } from './escrow-fixtures.js';
+import { projectOrder } from './escrow-projections.js';
 
 // The events and the projection must speak the YAML types' vocabulary exactly, so the engine
 // can deliver them to an Order document without translation.

@@ -5,8 +5,8 @@ import {
   postTransaction,
   transfer,
   trialBalance,
-} from '../../../src/payments/escrow/ledger.js';
-import type { Ledger, LedgerTransaction } from '../../../src/payments/escrow/ledger.js';
+} from '../../../src/payments/escrow/escrow-ledger.js';
+import type { Ledger, LedgerTransaction } from '../../../src/payments/escrow/escrow-ledger.js';
 
 function post(ledger: Ledger, transaction: LedgerTransaction): Ledger {
   const result = postTransaction(ledger, transaction);

@@ -1,10 +1,54 @@
-import { checkedAdd } from './checked-int.js';
+import { PaydocError } from '../../errors/paydoc-error.js';
+import { add } from '../money/arithmetic.js';
+import { isCurrencyCode } from '../money/currency.js';
+import { parseMoney } from '../money/money.js';
 
 /**
- * One leg of a transaction: money flows out of accounts with a negative amount and into
- * accounts with a positive one. An account's balance is the sum of its postings, so external
- * sources (a buyer's card) go negative and every other account holds what it received.
+ * The escrow books: a double-entry ledger as an immutable value, and the names of the accounts
+ * the orders' money moves between. Pure: no clock, no I/O.
+ *
+ * Invariants, whatever is posted:
+ * - every transaction is in one currency the money module knows, has two or more postings of
+ *   non-zero safe integers (minor units), and its postings sum to zero exactly;
+ * - so, per currency, all balances sum to zero after every transaction ({@link trialBalance});
+ * - every balance stays a safe integer, and transaction ids are unique;
+ * - a refused transaction changes nothing: the ledger given in is never changed.
+ *
+ * An account's balance is the sum of its postings: external sources (a buyer's card) go
+ * negative and every other account holds what it received.
  */
+
+/** The marketplace's own account that collects platform fees (one balance per currency). */
+export const PLATFORM_FEES_ACCOUNT = 'platform:fees';
+
+// Components are escaped so that no id can contain ':' and forge another account's name (a card
+// token `x:refunds` would otherwise be the refund account of token `x`). Escaping '%' first keeps
+// the mapping one-to-one; unlike encodeURIComponent it cannot throw on a lone surrogate.
+function part(id: string): string {
+  return id.replace(/%/g, '%25').replace(/:/g, '%3A');
+}
+
+/** The buyer's funding source (a card token): debits take money from here, so it goes negative. */
+export function buyerFundingAccount(source: string): string {
+  return `buyer:${part(source)}`;
+}
+
+/** Where refunds to the buyer's funding source land. */
+export function buyerRefundsAccount(source: string): string {
+  return `buyer:${part(source)}:refunds`;
+}
+
+/** The order's escrow: the only account an order's commands take money from. */
+export function orderEscrowAccount(orderId: string): string {
+  return `order:${part(orderId)}:escrow`;
+}
+
+/** What the merchant has been paid out (towards its bank account). */
+export function merchantPayableAccount(merchantId: string): string {
+  return `merchant:${part(merchantId)}:payable`;
+}
+
+/** One leg of a transaction: out of an account with a negative amount, into one with a positive. */
 export interface Posting {
   readonly account: string;
   readonly amount: number;
@@ -21,9 +65,8 @@ export interface LedgerTransaction {
 }
 
 /**
- * A double-entry ledger as an immutable value: the journal of transactions, oldest first, and
- * the balances they add up to (currency → account → minor units). Every balance is a safe
- * integer and, per currency, the balances sum to zero.
+ * The journal of transactions, oldest first, and the balances they add up to (currency →
+ * account → minor units).
  */
 export interface Ledger {
   readonly transactions: readonly LedgerTransaction[];
@@ -65,29 +108,26 @@ export function transfer(spec: {
   });
 }
 
-/**
- * Records a transaction, returning a new ledger. Refuses (and changes nothing) unless the
- * postings are non-zero safe integers that sum to zero, the id is new, and every resulting
- * balance stays a safe integer.
- */
+/** Records a transaction, returning a new ledger, or refuses it (see the invariants above). */
 export function postTransaction(ledger: Ledger, transaction: LedgerTransaction): LedgerResult {
   const { id, currency, postings } = transaction;
-  if (id === '' || currency === '' || postings.length < 2) {
+  if (id === '' || !isCurrencyCode(currency) || postings.length < 2) {
     return refused(
       'invalid_transaction',
-      `transaction '${id}' needs an id, a currency and two postings`,
+      `transaction '${id}' needs an id, a known currency and two postings`,
     );
   }
   // Sum exactly: float partial sums of large legs could round to a false zero.
   let total = 0n;
   for (const posting of postings) {
-    if (!Number.isSafeInteger(posting.amount) || posting.amount === 0) {
+    const leg = parseMoney(posting.amount, currency, { allowNegative: true });
+    if (!leg.ok || leg.value.amount === 0) {
       return refused(
         'invalid_transaction',
         `transaction '${id}' has a posting that is not a non-zero integer`,
       );
     }
-    total += BigInt(posting.amount);
+    total += BigInt(leg.value.amount);
   }
   if (total !== 0n)
     return refused('unbalanced', `transaction '${id}' does not balance (off by ${total})`);
@@ -96,7 +136,7 @@ export function postTransaction(ledger: Ledger, transaction: LedgerTransaction):
   }
   let after: Readonly<Record<string, number>> = ownValue(ledger.balances, currency) ?? {};
   for (const posting of postings) {
-    const balance = checkedAdd(ownValue(after, posting.account) ?? 0, posting.amount);
+    const balance = addInRange(ownValue(after, posting.account) ?? 0, posting.amount, currency);
     if (balance === undefined) {
       return refused(
         'amount_overflow',
@@ -131,6 +171,20 @@ export function trialBalance(ledger: Ledger): Readonly<Record<string, bigint>> {
     sums[currency] = Object.values(balances).reduce((sum, balance) => sum + BigInt(balance), 0n);
   }
   return sums;
+}
+
+/**
+ * `a + b` in `currency` by the money module's checked add, or undefined when the exact result
+ * is beyond ±(2^53−1): the one failure of money arithmetic that escrow refuses as a value
+ * (`amount_overflow`) instead of treating it as a bug.
+ */
+export function addInRange(a: number, b: number, currency: string): number | undefined {
+  try {
+    return add({ amount: a, currency }, { amount: b, currency }).amount;
+  } catch (error) {
+    if (error instanceof PaydocError && error.code === 'money_overflow') return undefined;
+    throw error;
+  }
 }
 
 // Account names and currencies come from callers; reading only own properties keeps a name
