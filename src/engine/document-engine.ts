@@ -30,7 +30,7 @@ import { CommitQueue } from './commit-queue.js';
 import type { Outcome, Reply, ServiceError } from './outcome.js';
 import { failure } from './outcome.js';
 import type { PaymentBook } from './payment-desk.js';
-import { EMPTY_BOOK } from './payment-desk.js';
+import { EMPTY_BOOK, invoiceOf } from './payment-desk.js';
 import { currentKey, EntrySigner, newSigningKey } from './signing-keys.js';
 import type { PreparedType, TypeSpace } from './type-spaces.js';
 import { TypeSpaces } from './type-spaces.js';
@@ -976,9 +976,8 @@ export class DocumentEngine {
 
   /** Other names of the document: its charge, invoice or order id (the API routes use them). */
   private addRefs(set: WorkingSet, record: DocumentRecord): void {
-    const book = bookOf(record);
-    for (const chargeId of Object.keys(book.charges)) set.addRef(chargeId, record.id);
-    const invoice = Object.hasOwn(book.invoices, record.id) ? book.invoices[record.id] : undefined;
+    for (const chargeId of Object.keys(bookOf(record).charges)) set.addRef(chargeId, record.id);
+    const invoice = invoiceOf(record);
     if (invoice !== undefined) {
       set.addRef(invoice.invoiceId, record.id);
       // The chain simulator finds the invoice a payment is for by its address.

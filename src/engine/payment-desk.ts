@@ -3,6 +3,7 @@ import { isErrorCode } from '../errors/error-code.js';
 import type { ServiceError } from './outcome.js';
 import type { JsonObject, JsonValue } from '../model/json.js';
 import { scalarOf } from '../model/node.js';
+import { ownValue } from '../model/json.js';
 import type { CardCharge, ChargeOutcome } from '../payments/card/card-charge.js';
 import {
   capture,
@@ -44,6 +45,11 @@ export interface PaymentBook {
   invoices: Readonly<Record<string, BitcoinInvoice>>;
   /** BitPay notifications due (a status change): the engine makes them webhook events. */
   notifications: readonly InvoiceNotification[];
+}
+
+/** The processor's record of a Bitcoin Invoice document's invoice, if it opened one. */
+export function invoiceOf(record: { id: string; book: unknown }): BitcoinInvoice | undefined {
+  return ownValue((record.book as PaymentBook).invoices, record.id);
 }
 
 export const EMPTY_BOOK: PaymentBook = {

@@ -6,7 +6,7 @@ import type { IdempotencyClaim } from './commit-queue.js';
 import type { DocumentEngine, DocumentOutcome, Responder } from './document-engine.js';
 import type { Outcome, Reply } from './outcome.js';
 import { failure } from './outcome.js';
-import type { PaymentBook } from './payment-desk.js';
+import { invoiceOf } from './payment-desk.js';
 import type { WorkingSet } from './working-set.js';
 
 /*
@@ -215,9 +215,4 @@ async function ownInvoice(
   if (record === undefined || record.ownerId !== accountId) return undefined;
   const invoice = invoiceOf(record);
   return invoice === undefined || invoice.address !== address ? undefined : { record, invoice };
-}
-
-function invoiceOf(record: DocumentRecord): BitcoinInvoice | undefined {
-  const book = record.book as unknown as PaymentBook;
-  return Object.hasOwn(book.invoices, record.id) ? book.invoices[record.id] : undefined;
 }

@@ -1,5 +1,5 @@
 import type { DocumentEngine } from '../../engine/document-engine.js';
-import type { PaymentBook } from '../../engine/payment-desk.js';
+import { invoiceOf } from '../../engine/payment-desk.js';
 import type { BitcoinInvoice } from '../../payments/bitcoin/invoice-types.js';
 import type { Store } from '../../store/store.js';
 import type { DocumentRecord } from '../../store/store-records.js';
@@ -23,8 +23,7 @@ export async function findInvoice(
   const documentId = await store.documentIdByRef(invoiceId);
   const record = documentId === undefined ? undefined : await store.document(documentId);
   if (record === undefined) return undefined;
-  const book = record.book as unknown as PaymentBook;
-  const invoice = Object.hasOwn(book.invoices, record.id) ? book.invoices[record.id] : undefined;
+  const invoice = invoiceOf(record);
   if (invoice === undefined || invoice.invoiceId !== invoiceId) return undefined;
   return { record, invoice };
 }

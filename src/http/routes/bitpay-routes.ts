@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { CreateOutcome } from '../../engine/document-engine.js';
 import type { Outcome, Reply, ServiceError } from '../../engine/outcome.js';
-import type { PaymentBook } from '../../engine/payment-desk.js';
-import type { JsonObject, JsonValue } from '../../model/json.js';
+import { invoiceOf } from '../../engine/payment-desk.js';
+import type { JsonObject } from '../../model/json.js';
+import { ownValue } from '../../model/json.js';
 import { invoiceJson } from '../../payments/bitcoin/invoice-json.js';
 import { INVOICE_DETAIL_FIELDS } from '../../payments/bitcoin/invoice-types.js';
 import { decimalField, numberSources } from '../bitpay/decimal-fields.js';
@@ -149,7 +150,7 @@ function invoiceDocument(
         `unknown field ${JSON.stringify(key.slice(0, 64))}; BitPay v0.3 fields are ${[...KNOWN_FIELDS].join(', ')}`,
         key,
       );
-  const currency = field(body, 'currency');
+  const currency = ownValue(body, 'currency');
   if (typeof currency !== 'string')
     return refused('currency is required: a currency code such as "USD"', 'currency');
   const price = decimalField(body, numberSources(text, ['price']), 'price', currency);
@@ -162,7 +163,7 @@ function invoiceDocument(
     currency,
   };
   for (const key of TEXT_FIELDS) {
-    const value = field(body, key);
+    const value = ownValue(body, key);
     if (value === undefined) continue;
     if (typeof value !== 'string' || value.length > MAX_TEXT)
       return refused(
@@ -172,7 +173,7 @@ function invoiceDocument(
     document[key] = value;
   }
   for (const key of BOOLEAN_FIELDS) {
-    const value = field(body, key);
+    const value = ownValue(body, key);
     if (value === undefined) continue;
     if (typeof value !== 'boolean') return refused(`${key} must be true or false`, key);
     document[key] = value;
@@ -184,18 +185,13 @@ function invoiceDocument(
 function createdReply(outcome: Outcome<CreateOutcome>): Reply {
   if (!outcome.ok) return errorReply(outcome.error);
   const record = outcome.value.document;
-  const book = record.book as unknown as PaymentBook;
-  const invoice = Object.hasOwn(book.invoices, record.id) ? book.invoices[record.id] : undefined;
+  const invoice = invoiceOf(record);
   if (invoice === undefined)
     return errorReply({ code: 'internal', message: 'the invoice was not opened' });
   return {
     statusCode: 200,
     body: { ...invoiceJson(invoice), documentId: record.id },
   };
-}
-
-function field(body: JsonObject, key: string): JsonValue | undefined {
-  return Object.hasOwn(body, key) ? body[key] : undefined;
 }
 
 function refused(message: string, param: string): { ok: false; error: ServiceError } {

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { BlocksMined, ClockAdvanced, PaymentSimulated } from '../../engine/test-mode.js';
 import { MAX_BLOCKS, MAX_CLOCK_ADVANCE_MS } from '../../engine/test-mode.js';
-import type { JsonObject, JsonValue } from '../../model/json.js';
+import type { JsonObject } from '../../model/json.js';
+import { ownValue } from '../../model/json.js';
 import { invoiceJson } from '../../payments/bitcoin/invoice-json.js';
 import { formatMinor } from '../../payments/money/money.js';
 import { decimalField, numberSources } from '../bitpay/decimal-fields.js';
@@ -32,7 +33,7 @@ export function testRoutes(app: FastifyInstance, context: HttpContext): void {
       const write = await writeRequest(context, request, reply);
       if (write === undefined) return reply;
       const { account, body, claim } = write;
-      const address = field(body, 'address');
+      const address = ownValue(body, 'address');
       if (typeof address !== 'string' || address.length === 0 || address.length > 128)
         return sendError(request, reply, {
           code: 'invalid_request',
@@ -77,7 +78,7 @@ export function testRoutes(app: FastifyInstance, context: HttpContext): void {
       const write = await writeRequest(context, request, reply);
       if (write === undefined) return reply;
       const { account, body, claim } = write;
-      const count = field(body, 'count') ?? 1;
+      const count = ownValue(body, 'count') ?? 1;
       if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > MAX_BLOCKS)
         return sendError(request, reply, {
           code: 'invalid_request',
@@ -115,7 +116,7 @@ export function testRoutes(app: FastifyInstance, context: HttpContext): void {
       const write = await writeRequest(context, request, reply);
       if (write === undefined) return reply;
       const { account, body, claim } = write;
-      const advanceBy = field(body, 'advanceBy');
+      const advanceBy = ownValue(body, 'advanceBy');
       if (
         typeof advanceBy !== 'number' ||
         !Number.isInteger(advanceBy) ||
@@ -175,8 +176,4 @@ export function testRoutes(app: FastifyInstance, context: HttpContext): void {
       return send(request, reply, answer);
     },
   );
-}
-
-function field(body: JsonObject, key: string): JsonValue | undefined {
-  return Object.hasOwn(body, key) ? body[key] : undefined;
 }
